@@ -1,0 +1,76 @@
+// Flags and environment variables → one typed configuration. A flag wins over its variable.
+import { parseArgs } from "node:util";
+import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "./auth/keys.js";
+import { parseRateLimits, type ThrottleOptions } from "./gateway/throttle.js";
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  inMemory: boolean;
+  secretId: string;
+  secretKey: string;
+  verifySignatures: boolean;
+  throttle: ThrottleOptions;
+  logLevel: string;
+}
+
+export const DEFAULTS = {
+  host: "127.0.0.1",
+  port: 4577,
+  dataDir: "./.tclocal",
+} as const;
+
+export const USAGE = `Usage: tclocal [options]
+
+Options (environment variable in brackets):
+  --host <addr>            listen address (TCLOCAL_HOST, default ${DEFAULTS.host})
+  --port <n>               listen port (TCLOCAL_PORT, default ${DEFAULTS.port})
+  --data-dir <dir>         where state is kept (TCLOCAL_DATA_DIR, default ${DEFAULTS.dataDir})
+  --in-memory              keep all state in memory (TCLOCAL_IN_MEMORY=1)
+  --skip-signature-check   accept unsigned requests; the SecretId alone picks the account
+                           (TCLOCAL_SKIP_SIGNATURE_CHECK=1)
+  --rate-limits <spec>     "off", or per-action overrides such as "DescribeZones=5,*=100"
+                           (TCLOCAL_RATE_LIMITS; default: the documented per-action limits)
+  --log-level <level>      trace, debug, info, warn, error or silent (TCLOCAL_LOG_LEVEL, default info)
+  -h, --help               show this text
+
+The default account's key pair comes from TCLOCAL_SECRET_ID and TCLOCAL_SECRET_KEY
+(default: the public development key printed at start-up).
+`;
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: "string" },
+      port: { type: "string" },
+      "data-dir": { type: "string" },
+      "in-memory": { type: "boolean" },
+      "skip-signature-check": { type: "boolean" },
+      "rate-limits": { type: "string" },
+      "log-level": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) return "help";
+  const portText = values.port ?? env.TCLOCAL_PORT ?? String(DEFAULTS.port);
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port \`${portText}\` is not a TCP port number`);
+  return {
+    host: values.host ?? env.TCLOCAL_HOST ?? DEFAULTS.host,
+    port,
+    dataDir: values["data-dir"] ?? env.TCLOCAL_DATA_DIR ?? DEFAULTS.dataDir,
+    inMemory: values["in-memory"] ?? truthy(env.TCLOCAL_IN_MEMORY),
+    secretId: env.TCLOCAL_SECRET_ID || DEFAULT_SECRET_ID,
+    secretKey: env.TCLOCAL_SECRET_KEY || DEFAULT_SECRET_KEY,
+    verifySignatures: !(values["skip-signature-check"] ?? truthy(env.TCLOCAL_SKIP_SIGNATURE_CHECK)),
+    throttle: parseRateLimits(values["rate-limits"] ?? env.TCLOCAL_RATE_LIMITS, true),
+    logLevel: values["log-level"] ?? env.TCLOCAL_LOG_LEVEL ?? "info",
+  };
+}

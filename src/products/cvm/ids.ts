@@ -1,0 +1,29 @@
+// Resource id formats: `<prefix>-` and 8 lowercase letters or digits.
+import { randomBytes } from "node:crypto";
+import { apiError } from "../../protocol/errors.js";
+
+const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+export function newResourceId(prefix: string): string {
+  const bytes = randomBytes(8);
+  let id = `${prefix}-`;
+  for (const b of bytes) id += ID_ALPHABET[b % 36];
+  return id;
+}
+
+export const INSTANCE_ID_RE = /^ins-[a-z0-9]{8}$/;
+
+/** Checks a list of instance ids: at most `max`, each well formed. */
+export function checkInstanceIds(ids: readonly string[], parameter: string, max = 100): void {
+  if (ids.length > max) {
+    throw apiError("InvalidParameterValue.LimitExceeded", `The parameter \`${parameter}\` accepts at most ${max} instance ids, but ${ids.length} were given.`);
+  }
+  ids.forEach((id, i) => {
+    if (!INSTANCE_ID_RE.test(id)) {
+      throw apiError(
+        "InvalidInstanceId.Malformed",
+        `The instance id \`${id.slice(0, 64)}\` in \`${parameter}.${i}\` is malformed: it must be ins- followed by 8 lowercase letters or digits.`,
+      );
+    }
+  });
+}

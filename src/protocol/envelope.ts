@@ -1,0 +1,34 @@
+// The API 3.0 response envelope. Every answer, success or error, is HTTP 200 with exactly
+// `Content-Type: application/json` (the Python SDK only parses errors under that exact value).
+import type { ServerResponse } from "node:http";
+
+export interface ErrorBody {
+  Response: { Error: { Code: string; Message: string }; RequestId: string };
+}
+
+export interface SuccessBody {
+  Response: Record<string, unknown> & { RequestId: string };
+}
+
+export function successBody(requestId: string, data: object): SuccessBody {
+  return { Response: { ...data, RequestId: requestId } };
+}
+
+export function errorBody(requestId: string, code: string, message: string): ErrorBody {
+  return { Response: { Error: { Code: code, Message: message }, RequestId: requestId } };
+}
+
+export function sendJson(
+  res: ServerResponse,
+  body: object,
+  extraHeaders: Record<string, string> = {},
+  status = 200,
+): void {
+  const payload = Buffer.from(JSON.stringify(body), "utf8");
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": String(payload.length),
+    ...extraHeaders,
+  });
+  res.end(payload);
+}
