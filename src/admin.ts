@@ -2,7 +2,7 @@
 // like the API, never answer with a stack trace.
 import type { IncomingMessage } from "node:http";
 import { newSecretId, newSecretKey, newToken } from "./auth/keys.js";
-import type { Clock } from "./clock.js";
+import type { Clock, ControllableClock } from "./clock.js";
 import type { Product } from "./gateway/product.js";
 import type { Account } from "./store/accounts.js";
 import type { Store } from "./store/store.js";
@@ -12,7 +12,10 @@ export interface AdminDeps {
   products: readonly Product[];
   store: Store;
   wallClock: Clock;
+  /** The resource clock, which tests freeze and move. */
+  clock: ControllableClock;
   defaultAccount: Account;
+  ensureDefaultAccount: () => Account;
 }
 
 export interface AdminAnswer {
@@ -102,7 +105,45 @@ export function handleAdmin(req: IncomingMessage, path: string, body: Buffer, de
         body: { Credentials: credentials, ExpiredTime: Math.floor(expiresAt / 1000), Expiration: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z") },
       };
     }
+    case "GET /_tclocal/clock":
+      return { status: 200, body: clockState(deps.clock) };
+    case "POST /_tclocal/clock": {
+      const input = parseBody(body);
+      if (isAnswer(input)) return input;
+      return changeClock(deps.clock, input);
+    }
+    case "POST /_tclocal/reset":
+      deps.store.reset();
+      deps.ensureDefaultAccount();
+      deps.clock.reset();
+      return { status: 200, body: { reset: true, ...clockState(deps.clock) } };
     default:
       return failure(404, "ResourceNotFound", `There is no admin endpoint ${route.slice(0, 128)}. See GET /_tclocal/health.`);
   }
+}
+
+function clockState(clock: ControllableClock): object {
+  const now = clock.now();
+  return { Now: new Date(now).toISOString(), NowMs: now, Frozen: clock.frozen };
+}
+
+/** `{"Freeze": true|false, "AdvanceSeconds": n, "Set": "<ISO time>"}`, applied in that order: Set, Freeze, Advance. */
+function changeClock(clock: ControllableClock, input: Record<string, unknown>): AdminAnswer {
+  const { Freeze, AdvanceSeconds, Set: setTo } = input;
+  const unknown = Object.keys(input).filter((k) => !["Freeze", "AdvanceSeconds", "Set"].includes(k));
+  if (unknown.length > 0) return failure(400, "UnknownParameter", `Unknown field ${unknown[0]!.slice(0, 64)}; use Freeze, AdvanceSeconds and Set.`);
+  if (Freeze !== undefined && typeof Freeze !== "boolean") return failure(400, "InvalidParameter", "Freeze must be true or false.");
+  if (AdvanceSeconds !== undefined && (typeof AdvanceSeconds !== "number" || !Number.isFinite(AdvanceSeconds) || AdvanceSeconds < 0)) {
+    return failure(400, "InvalidParameter", "AdvanceSeconds must be a number of seconds, 0 or more.");
+  }
+  let target: number | undefined;
+  if (setTo !== undefined) {
+    target = typeof setTo === "string" ? Date.parse(setTo) : NaN;
+    if (Number.isNaN(target)) return failure(400, "InvalidParameter", "Set must be an ISO 8601 time, such as 2026-01-01T00:00:00Z.");
+  }
+  if (target !== undefined) clock.set(target);
+  if (Freeze === true) clock.freeze();
+  if (Freeze === false) clock.unfreeze();
+  if (typeof AdvanceSeconds === "number") clock.advance(AdvanceSeconds * 1000);
+  return { status: 200, body: clockState(clock) };
 }

@@ -33,6 +33,18 @@ export class ControllableClock implements Clock {
     else this.offsetMs += ms;
   }
 
+  /** Jumps to a time; a frozen clock stays frozen there. */
+  set(at: number): void {
+    if (this.frozenAt !== undefined) this.frozenAt = at;
+    else this.offsetMs = at - this.base.now();
+  }
+
+  /** Back to the base clock's time, running. */
+  reset(): void {
+    this.offsetMs = 0;
+    this.frozenAt = undefined;
+  }
+
   get frozen(): boolean {
     return this.frozenAt !== undefined;
   }

@@ -2,6 +2,8 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "./auth/keys.js";
 import { parseRateLimits, type ThrottleOptions } from "./gateway/throttle.js";
+import { DEFAULT_CVM_SETTINGS } from "./products/cvm/settings.js";
+import { isTimingProfile, type TimingProfile } from "./products/cvm/timing.js";
 
 export interface Config {
   host: string;
@@ -13,6 +15,10 @@ export interface Config {
   verifySignatures: boolean;
   throttle: ThrottleOptions;
   logLevel: string;
+  /** How long instance transitions take. */
+  timing: TimingProfile;
+  /** Instances per account, zone and charge type. */
+  instanceQuota: number;
 }
 
 export const DEFAULTS = {
@@ -32,6 +38,10 @@ Options (environment variable in brackets):
                            (TCLOCAL_SKIP_SIGNATURE_CHECK=1)
   --rate-limits <spec>     "off", or per-action overrides such as "DescribeZones=5,*=100"
                            (TCLOCAL_RATE_LIMITS; default: the documented per-action limits)
+  --timing <profile>       how long transitions take: instant, fast (about 1-2 s) or realistic
+                           (tens of seconds) (TCLOCAL_TIMING, default ${DEFAULT_CVM_SETTINGS.timing})
+  --instance-quota <n>     instances each account may hold per zone and charge type
+                           (TCLOCAL_INSTANCE_QUOTA, default ${DEFAULT_CVM_SETTINGS.instanceQuota})
   --log-level <level>      trace, debug, info, warn, error or silent (TCLOCAL_LOG_LEVEL, default info)
   -h, --help               show this text
 
@@ -54,6 +64,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
       "skip-signature-check": { type: "boolean" },
       "rate-limits": { type: "string" },
       "log-level": { type: "string" },
+      timing: { type: "string" },
+      "instance-quota": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -62,7 +74,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
   const portText = values.port ?? env.TCLOCAL_PORT ?? String(DEFAULTS.port);
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port \`${portText}\` is not a TCP port number`);
+  const timing = values.timing ?? env.TCLOCAL_TIMING ?? DEFAULT_CVM_SETTINGS.timing;
+  if (!isTimingProfile(timing)) throw new Error(`timing profile \`${timing}\` is not one of instant, fast, realistic`);
+  const quotaText = values["instance-quota"] ?? env.TCLOCAL_INSTANCE_QUOTA ?? String(DEFAULT_CVM_SETTINGS.instanceQuota);
+  const instanceQuota = Number(quotaText);
+  if (!Number.isInteger(instanceQuota) || instanceQuota < 0) throw new Error(`instance quota \`${quotaText}\` is not a whole number`);
   return {
+    timing,
+    instanceQuota,
     host: values.host ?? env.TCLOCAL_HOST ?? DEFAULTS.host,
     port,
     dataDir: values["data-dir"] ?? env.TCLOCAL_DATA_DIR ?? DEFAULTS.dataDir,

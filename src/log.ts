@@ -4,5 +4,10 @@ import { pino, type Logger } from "pino";
 export type { Logger };
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination ?? process.stdout);
+  return pino(
+    // The request log passes an unexpected failure as `error`: serialise it (type, message, stack), since an
+    // Error's own properties are not enumerable and would be logged as {}.
+    { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, serializers: { error: pino.stdSerializers.err } },
+    destination ?? process.stdout,
+  );
 }

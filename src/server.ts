@@ -15,7 +15,7 @@ import { SIZE_LIMITS } from "./gateway/shape.js";
 import { Throttle } from "./gateway/throttle.js";
 import { createLogger, type Logger } from "./log.js";
 import { errorBody, sendJson } from "./protocol/envelope.js";
-import { cvm } from "./products/cvm/index.js";
+import { createCvm } from "./products/cvm/index.js";
 import type { Account } from "./store/accounts.js";
 import { openStore, type Store } from "./store/store.js";
 
@@ -83,15 +83,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const logger = options.logger ?? createLogger(options.logLevel);
   const wallClock = options.wallClock ?? systemClock;
   const clock = options.clock ?? new ControllableClock();
-  const products = options.products ?? [cvm];
-  const store = openStore({ dataDir: options.dataDir, inMemory: options.inMemory });
+  const products = options.products ?? [createCvm({ timing: options.timing, instanceQuota: options.instanceQuota })];
+  const store = openStore({ dataDir: options.dataDir, inMemory: options.inMemory }, products.flatMap((p) => p.migrations));
 
-  const now = wallClock.now();
-  const defaultAccount = store.transaction(() => {
-    const account = store.accounts.ensureAccount(DEFAULT_ACCOUNT, now);
-    store.accounts.putCredential({ secretId: options.secretId, secretKey: options.secretKey, accountUin: account.uin }, now);
-    return account;
-  });
+  const ensureDefaultAccount = (): Account =>
+    store.transaction(() => {
+      const now = wallClock.now();
+      const account = store.accounts.ensureAccount(DEFAULT_ACCOUNT, now);
+      store.accounts.putCredential({ secretId: options.secretId, secretKey: options.secretKey, accountUin: account.uin }, now);
+      return account;
+    });
+  const defaultAccount = ensureDefaultAccount();
 
   const gateway = new Gateway({
     products,
@@ -110,7 +112,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (truncated) res.setHeader("Connection", "close");
 
     if (target.path.startsWith("/_tclocal/")) {
-      const answer = handleAdmin(req, target.path, body, { products, store, wallClock, defaultAccount });
+      const answer = handleAdmin(req, target.path, body, { products, store, wallClock, clock, defaultAccount, ensureDefaultAccount });
       sendJson(res, answer.body, {}, answer.status);
       return;
     }

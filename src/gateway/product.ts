@@ -4,6 +4,7 @@ import type { Clock } from "../clock.js";
 import type { Language } from "../protocol/errors.js";
 import type { ApiModel } from "../protocol/model.js";
 import type { Account } from "../store/accounts.js";
+import type { Migration } from "../store/migrations.js";
 import type { Store } from "../store/store.js";
 
 export interface ActionContext {
@@ -44,4 +45,6 @@ export interface Product {
   regionFree: ReadonlySet<string>;
   /** Documented requests per second for an action. */
   rateLimit(action: string): number;
+  /** The product's tables. */
+  migrations: readonly Migration[];
 }

@@ -65,7 +65,8 @@ function conflict(key: string) {
 
 function coerceScalar(value: ParamValue, type: string): ParamValue {
   if (typeof value !== "string") return value;
-  if (type === "number" && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  // Decimal, with the exponent that String(), Python's str() and Go's %g write for large and tiny numbers.
+  if (type === "number" && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(value)) return Number(value);
   if (type === "boolean" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
   return value;
 }
@@ -79,12 +80,14 @@ function coerceField(model: ApiModel, value: ParamValue, field: FieldModel, dept
 
 function coerceStruct(model: ApiModel, value: ParamValue, struct: StructModel): ParamValue {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
-  const out: Record<string, ParamValue> = {};
-  for (const [k, v] of Object.entries(value)) {
-    const field = struct[k];
-    out[k] = field ? coerceField(model, v, field, field.array ?? 0) : v;
-  }
-  return out;
+  // Own fields only, and fromEntries rather than assignment: a parameter named `__proto__` or `constructor`
+  // must stay a plain key for validation to reject, not reach Object.prototype.
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => {
+      const field = Object.hasOwn(struct, k) ? struct[k] : undefined;
+      return [k, field ? coerceField(model, v, field, field.array ?? 0) : v];
+    }),
+  );
 }
 
 /** Un-flattens and types the leaves by the model. Unknown names are kept, for validation to reject. */

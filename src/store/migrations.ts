@@ -1,16 +1,17 @@
 // Versioned schema migrations. A migration is never edited once released; add a new one instead.
-// PRAGMA user_version records how many have run.
+// Each has a stable id ("core/1", "cvm/1", …); the table schema_migrations records which have run, so that
+// every product brings its own migrations without renumbering anyone else's.
 
 export interface Migration {
-  version: number;
+  id: string;
   description: string;
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [
+export const CORE_MIGRATIONS: readonly Migration[] = [
   {
-    version: 1,
-    description: "accounts, credentials and instances",
+    id: "core/1",
+    description: "accounts and their API keys",
     sql: `
       CREATE TABLE accounts (
         uin        TEXT PRIMARY KEY,
@@ -27,15 +28,6 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at  INTEGER NOT NULL
       );
       CREATE INDEX credentials_account ON credentials(account_uin);
-      CREATE TABLE instances (
-        account_uin TEXT NOT NULL,
-        region      TEXT NOT NULL,
-        instance_id TEXT NOT NULL,
-        state       TEXT NOT NULL,
-        created_at  INTEGER NOT NULL,
-        PRIMARY KEY (account_uin, region, instance_id)
-      );
-      CREATE INDEX instances_listing ON instances(account_uin, region, created_at, instance_id);
     `,
   },
 ];

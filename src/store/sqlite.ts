@@ -2,13 +2,13 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { MIGRATIONS, type Migration } from "./migrations.js";
+import type { Migration } from "./migrations.js";
 
 export type SqliteDatabase = Database.Database;
 
 export const DATABASE_FILE = "tclocal.sqlite";
 
-export function openDatabase(options: { dataDir: string; inMemory: boolean }): SqliteDatabase {
+export function openDatabase(options: { dataDir: string; inMemory: boolean }, migrations: readonly Migration[]): SqliteDatabase {
   let db: SqliteDatabase;
   if (options.inMemory) {
     db = new Database(":memory:");
@@ -21,21 +21,18 @@ export function openDatabase(options: { dataDir: string; inMemory: boolean }): S
   }
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
-  migrate(db, MIGRATIONS);
+  migrate(db, migrations);
   return db;
 }
 
 export function migrate(db: SqliteDatabase, migrations: readonly Migration[]): void {
-  const current = db.pragma("user_version", { simple: true }) as number;
-  const latest = migrations[migrations.length - 1]?.version ?? 0;
-  if (current > latest) {
-    throw new Error(`the database schema (version ${current}) is newer than this tclocal (version ${latest})`);
-  }
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  const applied = new Set(db.prepare<[], { id: string }>("SELECT id FROM schema_migrations").all().map((r) => r.id));
   for (const m of migrations) {
-    if (m.version <= current) continue;
+    if (applied.has(m.id)) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
+      db.prepare("INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)").run(m.id, Date.now());
     })();
   }
 }

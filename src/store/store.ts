@@ -1,6 +1,7 @@
 // The storage seam. Everything that reads or writes state goes through a Store's repositories, so another
 // backend (PostgreSQL) can be added without touching the gateway or the products.
 import { AccountRepository } from "./accounts.js";
+import { CORE_MIGRATIONS, type Migration } from "./migrations.js";
 import { openDatabase, type SqliteDatabase } from "./sqlite.js";
 
 export interface Store {
@@ -9,15 +10,26 @@ export interface Store {
   readonly db: SqliteDatabase;
   /** Runs fn in one transaction: all of its writes land, or none do. */
   transaction<T>(fn: () => T): T;
+  /** Deletes every row of every table: accounts, keys and resources alike. */
+  reset(): void;
   close(): void;
 }
 
-export function openStore(options: { dataDir: string; inMemory: boolean }): Store {
-  const db = openDatabase(options);
+export function openStore(options: { dataDir: string; inMemory: boolean }, productMigrations: readonly Migration[] = []): Store {
+  const db = openDatabase(options, [...CORE_MIGRATIONS, ...productMigrations]);
   return {
     accounts: new AccountRepository(db),
     db,
     transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
+    reset: () => {
+      const tables = db
+        .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'")
+        .all();
+      db.transaction(() => {
+        db.pragma("defer_foreign_keys = ON");
+        for (const { name } of tables) db.prepare(`DELETE FROM "${name.replace(/"/g, '""')}"`).run();
+      }).immediate();
+    },
     close: () => db.close(),
   };
 }

@@ -1,11 +1,15 @@
-// The CVM product (API version 2017-03-12): its model, error codes, regions and handlers.
+// The CVM product (API version 2017-03-12): its model, error codes, regions, tables and handlers.
 import { typedHandler, type Product } from "../../gateway/product.js";
 import { registerErrorCodes } from "../../protocol/errors.js";
 import type { ApiModel } from "../../protocol/model.js";
 import { CATALOG } from "./catalog/regions.js";
-import { describeInstancesStatus } from "./instances/actions.js";
+import { describeInstances, describeInstancesStatus } from "./instances/describe.js";
+import { rebootInstances, startInstances, stopInstances, terminateInstances } from "./instances/lifecycle.js";
+import { runInstances } from "./instances/run.js";
 import { cvmRateLimit } from "./rate-limits.js";
 import { describeRegions, describeZones } from "./regions/actions.js";
+import { CVM_MIGRATIONS } from "./schema.js";
+import { DEFAULT_CVM_SETTINGS, type CvmSettings } from "./settings.js";
 
 import errorCodes from "./errors.json" with { type: "json" };
 import modelFile from "./model.gen.json" with { type: "json" };
@@ -13,16 +17,28 @@ import modelFile from "./model.gen.json" with { type: "json" };
 const model = modelFile as ApiModel;
 registerErrorCodes(errorCodes);
 
-export const cvm: Product = {
-  service: "cvm",
-  version: "2017-03-12",
-  model,
-  handlers: {
-    DescribeRegions: typedHandler(describeRegions),
-    DescribeZones: typedHandler(describeZones),
-    DescribeInstancesStatus: typedHandler(describeInstancesStatus),
-  },
-  isRegion: (region) => CATALOG.has(region),
-  regionFree: new Set(["DescribeRegions"]),
-  rateLimit: cvmRateLimit,
-};
+export function createCvm(settings: CvmSettings): Product {
+  return {
+    service: "cvm",
+    version: "2017-03-12",
+    model,
+    handlers: {
+      DescribeRegions: typedHandler(describeRegions),
+      DescribeZones: typedHandler(describeZones),
+      DescribeInstances: typedHandler(describeInstances),
+      DescribeInstancesStatus: typedHandler(describeInstancesStatus),
+      RunInstances: typedHandler(runInstances(settings)),
+      StartInstances: typedHandler(startInstances(settings)),
+      StopInstances: typedHandler(stopInstances(settings)),
+      RebootInstances: typedHandler(rebootInstances(settings)),
+      TerminateInstances: typedHandler(terminateInstances(settings)),
+    },
+    isRegion: (region) => CATALOG.has(region),
+    regionFree: new Set(["DescribeRegions"]),
+    rateLimit: cvmRateLimit,
+    migrations: CVM_MIGRATIONS,
+  };
+}
+
+/** CVM with the default settings. */
+export const cvm: Product = createCvm(DEFAULT_CVM_SETTINGS);

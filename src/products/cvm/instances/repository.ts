@@ -1,25 +1,202 @@
-// Stored instances, per account and region.
+// Stored instances, per account and region. Columns hold what is filtered, sorted or changed often;
+// `doc` holds the rest of the Instance object as the API spells it. Transitions are applied lazily:
+// settle() moves every instance whose pending transition is due, so no timers are needed and several
+// processes sharing one database agree.
+import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
 import type { SqliteDatabase } from "../../../store/sqlite.js";
 import type { Page } from "../paging.js";
+import { DELETED } from "./states.js";
 
-export interface InstanceStatusRow {
+/** The official types mark fields optional; the service answers null for some of them (RenewFlag of a postpaid instance). */
+type Nullable<T> = { [K in keyof T]?: T[K] | null };
+
+/** The part of an Instance kept in `doc`: everything the columns below do not hold. */
+export type InstanceDoc = Nullable<Omit<
+  M.Instance,
+  | "InstanceId" | "Uuid" | "InstanceType" | "InstanceName" | "InstanceChargeType" | "ImageId" | "InstanceState"
+  | "LatestOperation" | "LatestOperationState" | "LatestOperationRequestId" | "PrivateIpAddresses" | "PublicIpAddresses"
+  | "CreatedTime" | "ExpiredTime"
+>>;
+
+export interface InstanceRecord {
   instanceId: string;
+  uuid: string;
+  zone: string;
+  projectId: number;
+  instanceType: string;
+  instanceName: string;
+  chargeType: string;
+  imageId: string;
   state: string;
+  pendingState: string | null;
+  pendingAt: number | null;
+  latestOperation: string | null;
+  latestOperationState: string | null;
+  latestOperationRequestId: string | null;
+  vpcId: string;
+  subnetId: string;
+  privateIp: string;
+  publicIp: string | null;
+  createdAt: number;
+  expiredAt: number | null;
+  doc: InstanceDoc;
+}
+
+interface InstanceRow {
+  instance_id: string;
+  uuid: string;
+  zone: string;
+  project_id: number;
+  instance_type: string;
+  instance_name: string;
+  charge_type: string;
+  image_id: string;
+  state: string;
+  pending_state: string | null;
+  pending_at: number | null;
+  latest_operation: string | null;
+  latest_operation_state: string | null;
+  latest_operation_request_id: string | null;
+  vpc_id: string;
+  subnet_id: string;
+  private_ip: string;
+  public_ip: string | null;
+  created_at: number;
+  expired_at: number | null;
+  doc: string;
+}
+
+const COLUMNS: ReadonlyArray<[keyof InstanceRow, keyof InstanceRecord]> = [
+  ["instance_id", "instanceId"], ["uuid", "uuid"], ["zone", "zone"], ["project_id", "projectId"],
+  ["instance_type", "instanceType"], ["instance_name", "instanceName"], ["charge_type", "chargeType"],
+  ["image_id", "imageId"], ["state", "state"], ["pending_state", "pendingState"], ["pending_at", "pendingAt"],
+  ["latest_operation", "latestOperation"], ["latest_operation_state", "latestOperationState"],
+  ["latest_operation_request_id", "latestOperationRequestId"], ["vpc_id", "vpcId"], ["subnet_id", "subnetId"],
+  ["private_ip", "privateIp"], ["public_ip", "publicIp"], ["created_at", "createdAt"], ["expired_at", "expiredAt"],
+];
+
+function fromRow(row: InstanceRow): InstanceRecord {
+  const record = { doc: JSON.parse(row.doc) as InstanceDoc } as InstanceRecord;
+  for (const [column, field] of COLUMNS) (record as unknown as Record<string, unknown>)[field] = row[column];
+  return record;
+}
+
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** The Instance object as DescribeInstances returns it. */
+export function toApiInstance(r: InstanceRecord): M.Instance {
+  return {
+    ...r.doc,
+    Placement: { ...r.doc.Placement, Zone: r.zone, ProjectId: r.projectId },
+    InstanceId: r.instanceId,
+    Uuid: r.uuid,
+    InstanceType: r.instanceType,
+    InstanceName: r.instanceName,
+    InstanceChargeType: r.chargeType,
+    ImageId: r.imageId,
+    InstanceState: r.state,
+    LatestOperation: r.latestOperation,
+    LatestOperationState: r.latestOperationState,
+    LatestOperationRequestId: r.latestOperationRequestId,
+    VirtualPrivateCloud: { ...r.doc.VirtualPrivateCloud, VpcId: r.vpcId, SubnetId: r.subnetId },
+    PrivateIpAddresses: [r.privateIp],
+    PublicIpAddresses: r.publicIp === null ? null : [r.publicIp],
+    CreatedTime: isoTime(r.createdAt),
+    ExpiredTime: r.expiredAt === null ? null : isoTime(r.expiredAt),
+  } as M.Instance;
+}
+
+/** A SQL condition over cvm_instances, with its parameters. */
+export interface Condition {
+  sql: string;
+  params: unknown[];
 }
 
 export class InstanceRepository {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(
+    private readonly db: SqliteDatabase,
+    readonly account: string,
+    readonly region: string,
+  ) {}
 
-  /** Instances in creation order; with `ids`, only those of them that exist. */
-  listStatuses(account: string, region: string, ids: readonly string[] | undefined, page: Page): { total: number; rows: InstanceStatusRow[] } {
-    const filter = ids ? ` AND instance_id IN (SELECT value FROM json_each(?))` : "";
-    const args: unknown[] = [account, region];
-    if (ids) args.push(JSON.stringify(ids));
-    const where = `WHERE account_uin = ? AND region = ?${filter}`;
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM instances ${where}`).get(...args) as { n: number }).n;
+  /** Applies every transition that is due by `now`. */
+  settle(now: number): void {
+    this.db
+      .prepare(
+        `DELETE FROM cvm_instances WHERE account_uin = ? AND region = ? AND pending_at IS NOT NULL AND pending_at <= ? AND pending_state = '${DELETED}'`,
+      )
+      .run(this.account, this.region, now);
+    this.db
+      .prepare(
+        `UPDATE cvm_instances SET state = pending_state, pending_state = NULL, pending_at = NULL,
+                latest_operation_state = CASE WHEN latest_operation_state = 'OPERATING' THEN 'SUCCESS' ELSE latest_operation_state END
+          WHERE account_uin = ? AND region = ? AND pending_at IS NOT NULL AND pending_at <= ?`,
+      )
+      .run(this.account, this.region, now);
+  }
+
+  insert(r: InstanceRecord): void {
+    const names = ["account_uin", "region", ...COLUMNS.map(([c]) => c), "doc"];
+    this.db
+      .prepare(`INSERT INTO cvm_instances (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})`)
+      .run(this.account, this.region, ...COLUMNS.map(([, f]) => r[f]), JSON.stringify(r.doc));
+  }
+
+  /** Writes back every column and the doc of a record read earlier in the same transaction. */
+  save(r: InstanceRecord): void {
+    this.db
+      .prepare(
+        `UPDATE cvm_instances SET ${COLUMNS.map(([c]) => `${c} = ?`).join(", ")}, doc = ? WHERE account_uin = ? AND region = ? AND instance_id = ?`,
+      )
+      .run(...COLUMNS.map(([, f]) => r[f]), JSON.stringify(r.doc), this.account, this.region, r.instanceId);
+  }
+
+  delete(instanceId: string): void {
+    this.db.prepare("DELETE FROM cvm_instances WHERE account_uin = ? AND region = ? AND instance_id = ?").run(this.account, this.region, instanceId);
+  }
+
+  /** The records for these ids, in the order given; ids that do not exist are absent from the map. */
+  findMany(ids: readonly string[]): Map<string, InstanceRecord> {
     const rows = this.db
-      .prepare(`SELECT instance_id, state FROM instances ${where} ORDER BY created_at, instance_id LIMIT ? OFFSET ?`)
-      .all(...args, page.limit, page.offset) as Array<{ instance_id: string; state: string }>;
-    return { total, rows: rows.map((r) => ({ instanceId: r.instance_id, state: r.state })) };
+      .prepare(`SELECT * FROM cvm_instances WHERE account_uin = ? AND region = ? AND instance_id IN (SELECT value FROM json_each(?))`)
+      .all(this.account, this.region, JSON.stringify(ids)) as InstanceRow[];
+    return new Map(rows.map((row) => [row.instance_id, fromRow(row)]));
+  }
+
+  /** One page of the instances matching every condition, in creation order, and the total count. */
+  list(conditions: readonly Condition[], page: Page): { total: number; records: InstanceRecord[] } {
+    const where = ["account_uin = ?", "region = ?", ...conditions.map((c) => `(${c.sql})`)].join(" AND ");
+    const params = [this.account, this.region, ...conditions.flatMap((c) => c.params)];
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM cvm_instances WHERE ${where}`).get(...params) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM cvm_instances WHERE ${where} ORDER BY created_at, rowid LIMIT ? OFFSET ?`)
+      .all(...params, page.limit, page.offset) as InstanceRow[];
+    return { total, records: rows.map(fromRow) };
+  }
+
+  /** How many instances of a charge type the account has in a zone (for quotas). */
+  countInZone(zone: string, chargeType: string): number {
+    return (
+      this.db
+        .prepare("SELECT COUNT(*) AS n FROM cvm_instances WHERE account_uin = ? AND region = ? AND zone = ? AND charge_type = ?")
+        .get(this.account, this.region, zone, chargeType) as { n: number }
+    ).n;
+  }
+
+  findClientToken(token: string): string[] | undefined {
+    const row = this.db
+      .prepare<[string, string, string], { instance_ids: string }>(
+        "SELECT instance_ids FROM cvm_client_tokens WHERE account_uin = ? AND region = ? AND client_token = ?",
+      )
+      .get(this.account, this.region, token);
+    return row ? (JSON.parse(row.instance_ids) as string[]) : undefined;
+  }
+
+  saveClientToken(token: string, instanceIds: readonly string[], now: number): void {
+    this.db
+      .prepare("INSERT INTO cvm_client_tokens (account_uin, region, client_token, instance_ids, created_at) VALUES (?, ?, ?, ?, ?)")
+      .run(this.account, this.region, token, JSON.stringify(instanceIds), now);
   }
 }

@@ -1,0 +1,30 @@
+// Every instance action starts here: the account's instances in the request's region, with every
+// transition that is due applied.
+import type { ActionContext } from "../../../gateway/product.js";
+import { apiError } from "../../../protocol/errors.js";
+import { checkInstanceIds } from "../ids.js";
+import { InstanceRepository, type InstanceRecord } from "./repository.js";
+
+export function openInstances(ctx: ActionContext): InstanceRepository {
+  const repo = new InstanceRepository(ctx.store.db, ctx.account.uin, ctx.region);
+  repo.settle(ctx.clock.now());
+  return repo;
+}
+
+/**
+ * The instances an operation names: ids well formed, at most `max`, each existing in this account and
+ * region (another account's instance is simply not found). Duplicates count once.
+ */
+export function loadInstances(repo: InstanceRepository, ids: readonly string[], parameter = "InstanceIds", max = 100): InstanceRecord[] {
+  checkInstanceIds(ids, parameter, max);
+  const unique = [...new Set(ids)];
+  const found = repo.findMany(unique);
+  const missing = unique.filter((id) => !found.has(id));
+  if (missing.length > 0) {
+    throw apiError("InvalidInstanceId.NotFound", {
+      en: `The instance ${missing.map((id) => `\`${id}\``).join(", ")} does not exist.`,
+      zh: `实例${missing.join(", ")}不存在。`,
+    });
+  }
+  return unique.map((id) => found.get(id)!);
+}

@@ -1,0 +1,149 @@
+// Each account gets, per region, a default VPC (172.16.0.0/16), a default /20 subnet per zone and a
+// default security group, created on first use, as the real service does for new accounts.
+import type { SqliteDatabase } from "../../../store/sqlite.js";
+import { apiError } from "../../../protocol/errors.js";
+import { CATALOG } from "../catalog/regions.js";
+import { newResourceId } from "../ids.js";
+import { cidrContains, ipToNumber, numberToIp, parseCidr } from "./ipv4.js";
+
+export const DEFAULT_VPC_CIDR = "172.16.0.0/16";
+/** Addresses the VPC keeps for itself at each end of a subnet (network, gateway; broadcast). */
+const FIRST_HOST = 2;
+const RESERVED_AT_END = 2;
+
+export interface Subnet {
+  subnetId: string;
+  vpcId: string;
+  zone: string;
+  cidr: string;
+  isDefault: boolean;
+}
+
+interface SubnetRow {
+  subnet_id: string;
+  vpc_id: string;
+  zone: string;
+  cidr: string;
+  is_default: number;
+  next_host: number;
+}
+
+function toSubnet(row: SubnetRow): Subnet {
+  return { subnetId: row.subnet_id, vpcId: row.vpc_id, zone: row.zone, cidr: row.cidr, isDefault: row.is_default === 1 };
+}
+
+export class NetworkRepository {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly account: string,
+    private readonly region: string,
+  ) {}
+
+  /** The default VPC, created with its zone subnets and default security group on first use. */
+  defaultVpcId(now: number): string {
+    const existing = this.db
+      .prepare<[string, string], { vpc_id: string }>("SELECT vpc_id FROM cvm_vpcs WHERE account_uin = ? AND region = ? AND is_default = 1")
+      .get(this.account, this.region);
+    if (existing) return existing.vpc_id;
+    const vpcId = newResourceId("vpc");
+    this.db
+      .prepare("INSERT INTO cvm_vpcs (account_uin, region, vpc_id, cidr, is_default, created_at) VALUES (?, ?, ?, ?, 1, ?)")
+      .run(this.account, this.region, vpcId, DEFAULT_VPC_CIDR, now);
+    const vpc = parseCidr(DEFAULT_VPC_CIDR);
+    const insertSubnet = this.db.prepare(
+      "INSERT INTO cvm_subnets (account_uin, region, subnet_id, vpc_id, zone, cidr, is_default, next_host, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+    );
+    (CATALOG.get(this.region)?.zones ?? []).forEach((zone, i) => {
+      const cidr = `${numberToIp(vpc.base + i * 4096)}/20`;
+      insertSubnet.run(this.account, this.region, newResourceId("subnet"), vpcId, zone.zone, cidr, FIRST_HOST, now);
+    });
+    this.db
+      .prepare("INSERT INTO cvm_security_groups (account_uin, region, sg_id, name, is_default, created_at) VALUES (?, ?, ?, 'default', 1, ?)")
+      .run(this.account, this.region, newResourceId("sg"), now);
+    return vpcId;
+  }
+
+  defaultSubnet(zone: string, now: number): Subnet {
+    const vpcId = this.defaultVpcId(now);
+    const row = this.db
+      .prepare<[string, string, string, string], SubnetRow>(
+        "SELECT * FROM cvm_subnets WHERE account_uin = ? AND region = ? AND vpc_id = ? AND zone = ? AND is_default = 1",
+      )
+      .get(this.account, this.region, vpcId, zone);
+    if (!row) throw new Error(`no default subnet for zone ${zone}`);
+    return toSubnet(row);
+  }
+
+  defaultSecurityGroupId(now: number): string {
+    this.defaultVpcId(now);
+    return this.db
+      .prepare<[string, string], { sg_id: string }>("SELECT sg_id FROM cvm_security_groups WHERE account_uin = ? AND region = ? AND is_default = 1")
+      .get(this.account, this.region)!.sg_id;
+  }
+
+  vpcExists(vpcId: string): boolean {
+    return this.db.prepare("SELECT 1 FROM cvm_vpcs WHERE account_uin = ? AND region = ? AND vpc_id = ?").get(this.account, this.region, vpcId) !== undefined;
+  }
+
+  findSubnet(subnetId: string): Subnet | undefined {
+    const row = this.db
+      .prepare<[string, string, string], SubnetRow>("SELECT * FROM cvm_subnets WHERE account_uin = ? AND region = ? AND subnet_id = ?")
+      .get(this.account, this.region, subnetId);
+    return row ? toSubnet(row) : undefined;
+  }
+
+  /** Which of these security groups do not exist. */
+  missingSecurityGroups(ids: readonly string[]): string[] {
+    const stmt = this.db.prepare("SELECT 1 FROM cvm_security_groups WHERE account_uin = ? AND region = ? AND sg_id = ?");
+    return ids.filter((id) => stmt.get(this.account, this.region, id) === undefined);
+  }
+
+  private ipInUse(subnetId: string, ip: string): boolean {
+    return (
+      this.db
+        .prepare("SELECT 1 FROM cvm_instances WHERE account_uin = ? AND region = ? AND subnet_id = ? AND private_ip = ?")
+        .get(this.account, this.region, subnetId, ip) !== undefined
+    );
+  }
+
+  /** Checks that a requested private IP is a free address of the subnet. */
+  checkRequestedIp(subnet: Subnet, ip: string): void {
+    const n = ipToNumber(ip);
+    if (n === undefined) throw apiError("InvalidParameter.InvalidIpFormat", `The private IP \`${ip.slice(0, 64)}\` is not an IPv4 address.`);
+    const cidr = parseCidr(subnet.cidr);
+    if (!cidrContains(cidr, n) || n - cidr.base < FIRST_HOST || n - cidr.base >= cidr.size - RESERVED_AT_END) {
+      throw apiError("VpcAddrNotInSubNet", `The private IP ${ip} is not an assignable address of subnet ${subnet.subnetId} (${subnet.cidr}).`);
+    }
+    if (this.ipInUse(subnet.subnetId, ip)) throw apiError("VpcIpIsUsed", `The private IP ${ip} is already used in subnet ${subnet.subnetId}.`);
+  }
+
+  /** The next free private IP of the subnet, in address order. */
+  allocateIp(subnet: Subnet, taken: ReadonlySet<string>): string {
+    const cidr = parseCidr(subnet.cidr);
+    const row = this.db
+      .prepare<[string, string, string], { next_host: number }>("SELECT next_host FROM cvm_subnets WHERE account_uin = ? AND region = ? AND subnet_id = ?")
+      .get(this.account, this.region, subnet.subnetId)!;
+    const last = cidr.size - RESERVED_AT_END;
+    // Scan from where the last allocation stopped, wrapping once, so freed addresses are found again.
+    for (let i = 0; i < last - FIRST_HOST; i++) {
+      const host = FIRST_HOST + ((row.next_host - FIRST_HOST + i) % (last - FIRST_HOST));
+      const ip = numberToIp(cidr.base + host);
+      if (taken.has(ip) || this.ipInUse(subnet.subnetId, ip)) continue;
+      this.db
+        .prepare("UPDATE cvm_subnets SET next_host = ? WHERE account_uin = ? AND region = ? AND subnet_id = ?")
+        .run(host + 1, this.account, this.region, subnet.subnetId);
+      return ip;
+    }
+    throw apiError("FailedOperation.NoAvailableIpAddressCountInSubnet", `Subnet ${subnet.subnetId} (${subnet.cidr}) has no free IP address left.`);
+  }
+
+  /** A public IPv4 address from the region's pool. */
+  allocatePublicIp(): string {
+    this.db.prepare("INSERT INTO cvm_public_ips (region, next_ip) VALUES (?, 1) ON CONFLICT(region) DO UPDATE SET next_ip = next_ip + 1").run(this.region);
+    const n = this.db.prepare<[string], { next_ip: number }>("SELECT next_ip FROM cvm_public_ips WHERE region = ?").get(this.region)!.next_ip;
+    const regionIndex = [...CATALOG.keys()].indexOf(this.region);
+    // 43.128.0.0/10 is Tencent Cloud's; one /16 per region, skipping .0 and .255 hosts.
+    const base = ipToNumber(`43.${128 + regionIndex}.0.0`)!;
+    return numberToIp(base + Math.floor((n - 1) / 254) * 256 + ((n - 1) % 254) + 1);
+  }
+}

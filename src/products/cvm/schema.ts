@@ -1,0 +1,85 @@
+// The CVM tables. Columns hold what queries filter and sort on, and what changes often; `doc` holds the
+// rest of the Instance object as JSON.
+import type { Migration } from "../../store/migrations.js";
+
+export const CVM_MIGRATIONS: readonly Migration[] = [
+  {
+    id: "cvm/1",
+    description: "CVM instances, default networks, client tokens",
+    sql: `
+      CREATE TABLE cvm_vpcs (
+        account_uin TEXT NOT NULL,
+        region      TEXT NOT NULL,
+        vpc_id      TEXT NOT NULL,
+        cidr        TEXT NOT NULL,
+        is_default  INTEGER NOT NULL,
+        created_at  INTEGER NOT NULL,
+        PRIMARY KEY (account_uin, region, vpc_id)
+      );
+      CREATE TABLE cvm_subnets (
+        account_uin TEXT NOT NULL,
+        region      TEXT NOT NULL,
+        subnet_id   TEXT NOT NULL,
+        vpc_id      TEXT NOT NULL,
+        zone        TEXT NOT NULL,
+        cidr        TEXT NOT NULL,
+        is_default  INTEGER NOT NULL,
+        next_host   INTEGER NOT NULL,
+        created_at  INTEGER NOT NULL,
+        PRIMARY KEY (account_uin, region, subnet_id)
+      );
+      CREATE TABLE cvm_security_groups (
+        account_uin TEXT NOT NULL,
+        region      TEXT NOT NULL,
+        sg_id       TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        is_default  INTEGER NOT NULL,
+        created_at  INTEGER NOT NULL,
+        PRIMARY KEY (account_uin, region, sg_id)
+      );
+      CREATE TABLE cvm_instances (
+        account_uin     TEXT NOT NULL,
+        region          TEXT NOT NULL,
+        instance_id     TEXT NOT NULL,
+        uuid            TEXT NOT NULL,
+        zone            TEXT NOT NULL,
+        project_id      INTEGER NOT NULL,
+        instance_type   TEXT NOT NULL,
+        instance_name   TEXT NOT NULL,
+        charge_type     TEXT NOT NULL,
+        image_id        TEXT NOT NULL,
+        state           TEXT NOT NULL,
+        -- A transition under way: the state it reaches at pending_at ('DELETED' removes the row).
+        pending_state   TEXT,
+        pending_at      INTEGER,
+        latest_operation            TEXT,
+        latest_operation_state      TEXT,
+        latest_operation_request_id TEXT,
+        vpc_id          TEXT NOT NULL,
+        subnet_id       TEXT NOT NULL,
+        private_ip      TEXT NOT NULL,
+        public_ip       TEXT,
+        created_at      INTEGER NOT NULL,
+        expired_at      INTEGER,
+        doc             TEXT NOT NULL,
+        PRIMARY KEY (account_uin, region, instance_id)
+      );
+      -- Listing order is creation order; the rowid after created_at keeps a batch in the order it was made.
+      CREATE INDEX cvm_instances_listing ON cvm_instances(account_uin, region, created_at);
+      CREATE INDEX cvm_instances_pending ON cvm_instances(account_uin, region, pending_at) WHERE pending_at IS NOT NULL;
+      CREATE UNIQUE INDEX cvm_instances_private_ip ON cvm_instances(account_uin, region, subnet_id, private_ip);
+      CREATE TABLE cvm_client_tokens (
+        account_uin  TEXT NOT NULL,
+        region       TEXT NOT NULL,
+        client_token TEXT NOT NULL,
+        instance_ids TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        PRIMARY KEY (account_uin, region, client_token)
+      );
+      CREATE TABLE cvm_public_ips (
+        region  TEXT PRIMARY KEY,
+        next_ip INTEGER NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,316 @@
+// Starts the real tclocal server in-process on a free port, and makes official SDK clients for it.
+import { request } from "node:http";
+import * as tencentcloud from "tencentcloud-sdk-nodejs-cvm";
+import { createRequire } from "node:module";
+import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
+import { parseRateLimits } from "../../src/gateway/throttle.js";
+import { createLogger } from "../../src/log.js";
+import { startServer, type RunningServer, type ServerOptions } from "../../src/server.js";
+
+export const CvmClient = tencentcloud.cvm.v20170312.Client;
+export type CvmClientType = InstanceType<typeof CvmClient>;
+
+/** The official SDK's signer (a CommonJS default export). */
+export const Sign = (createRequire(import.meta.url)("tencentcloud-sdk-nodejs-common/tencentcloud/common/sign.js") as { default: SignClass }).default;
+
+/** The Sign class: under NodeNext a CommonJS module is typed as `{ default: module.exports }`. */
+type SignClass = (typeof import("tencentcloud-sdk-nodejs-common/tencentcloud/common/sign.js"))["default"];
+
+export type TestServer = RunningServer;
+
+export async function startTestServer(overrides: Partial<ServerOptions> = {}): Promise<TestServer> {
+  return startServer({
+    host: "127.0.0.1",
+    port: 0,
+    dataDir: "",
+    inMemory: true,
+    secretId: DEFAULT_SECRET_ID,
+    secretKey: DEFAULT_SECRET_KEY,
+    verifySignatures: true,
+    throttle: parseRateLimits("off", true),
+    logLevel: "silent",
+    timing: "fast",
+    instanceQuota: 500,
+    logger: createLogger("silent"),
+    ...overrides,
+  });
+}
+
+export interface ClientOptions {
+  signMethod?: "TC3-HMAC-SHA256" | "HmacSHA256" | "HmacSHA1";
+  reqMethod?: "POST" | "GET";
+  secretId?: string;
+  secretKey?: string;
+  token?: string;
+  region?: string;
+  language?: "zh-CN" | "en-US";
+  /** Extra request headers (httpProfile.headers), e.g. X-TC-TraceId. */
+  headers?: Record<string, string>;
+}
+
+export function cvmClient(server: TestServer, options: ClientOptions = {}): CvmClientType {
+  return new CvmClient({
+    credential: {
+      secretId: options.secretId ?? DEFAULT_SECRET_ID,
+      secretKey: options.secretKey ?? DEFAULT_SECRET_KEY,
+      ...(options.token !== undefined ? { token: options.token } : {}),
+    },
+    region: options.region ?? "ap-guangzhou",
+    profile: {
+      signMethod: options.signMethod ?? "TC3-HMAC-SHA256",
+      ...(options.language ? { language: options.language } : {}),
+      httpProfile: {
+        endpoint: `127.0.0.1:${server.port}`,
+        protocol: "http://",
+        reqMethod: options.reqMethod ?? "POST",
+        ...(options.headers ? { headers: options.headers } : {}),
+      },
+    },
+  });
+}
+
+/** What the SDK throws for an API error. */
+export interface SdkError {
+  code?: string;
+  message: string;
+  requestId?: string;
+  traceId?: string;
+}
+
+/** Runs an SDK call that must fail, and returns the error it threw. */
+export async function sdkError(call: Promise<unknown>): Promise<SdkError> {
+  try {
+    await call;
+  } catch (error) {
+    return error as SdkError;
+  }
+  throw new Error("the call was expected to fail, but it succeeded");
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: { Response: Record<string, unknown> & { RequestId: string; Error?: { Code: string; Message: string } } };
+}
+
+/** One raw HTTP request, for the shapes the SDK cannot produce. `target` may be absolute-form. */
+export function rawRequest(
+  server: TestServer,
+  options: { method?: string; target?: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: "127.0.0.1", port: server.port, method: options.method ?? "POST", path: options.target ?? "/", headers: options.headers ?? {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let json: RawResponse["json"];
+          try {
+            json = JSON.parse(text) as RawResponse["json"];
+          } catch {
+            json = { Response: { RequestId: "", Error: { Code: "(not JSON)", Message: text } } };
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      },
+    );
+    req.on("error", reject);
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
+}
+
+export interface Tc3RequestOptions {
+  action: string;
+  body?: string | Buffer;
+  version?: string;
+  region?: string;
+  secretId?: string;
+  secretKey?: string;
+  /** Unix seconds; default now. */
+  timestamp?: number;
+  service?: string;
+  contentType?: string;
+  extraHeaders?: Record<string, string>;
+}
+
+/** A TC3 POST signed by the official SDK signer, sent raw. */
+export function signedTc3Post(server: TestServer, options: Tc3RequestOptions): Promise<RawResponse> {
+  const body = Buffer.from(options.body ?? "{}");
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const contentType = options.contentType ?? "application/json";
+  const authorization = Sign.sign3({
+    method: "POST",
+    url: `http://127.0.0.1:${server.port}/`,
+    payload: body,
+    timestamp,
+    service: options.service ?? "cvm",
+    secretId: options.secretId ?? DEFAULT_SECRET_ID,
+    secretKey: options.secretKey ?? DEFAULT_SECRET_KEY,
+    multipart: false,
+    boundary: "",
+    headers: { "Content-Type": contentType },
+  });
+  return rawRequest(server, {
+    method: "POST",
+    headers: {
+      "Content-Type": contentType,
+      Authorization: authorization,
+      "X-TC-Action": options.action,
+      "X-TC-Version": options.version ?? "2017-03-12",
+      "X-TC-Timestamp": String(timestamp),
+      ...(options.region !== "" ? { "X-TC-Region": options.region ?? "ap-guangzhou" } : {}),
+      ...options.extraHeaders,
+    },
+    body,
+  });
+}
+
+export interface Tc3RawOptions {
+  /** HTTP method; default POST. */
+  method?: string;
+  /** X-TC-Action; null leaves the header out. */
+  action: string | null;
+  /** X-TC-Version; default 2017-03-12, null leaves the header out. */
+  version?: string | null;
+  /** X-TC-Region; default ap-guangzhou, null leaves the header out. */
+  region?: string | null;
+  /** The body sent (POST). */
+  body?: string | Buffer;
+  /** The raw query string, sent and signed exactly as given (GET). */
+  query?: string;
+  /** The request target; default `/` plus `?query`. May be absolute-form. */
+  target?: string;
+  /** The URL handed to the signer (its hostname is the signed host); default http://127.0.0.1:PORT/ plus `?query`. */
+  signUrl?: string;
+  /** The bytes the signer hashes, when they differ from the body sent. */
+  signedPayload?: string | Buffer;
+  secretId?: string;
+  secretKey?: string;
+  /** Unix seconds; default now. */
+  timestamp?: number;
+  /** The credential-scope service; default cvm. */
+  service?: string;
+  /** Content-Type sent and signed; default application/json (POST) or application/x-www-form-urlencoded (GET); null sends none. */
+  contentType?: string | null;
+  /** Extra headers, applied last (they can replace Authorization or Host). */
+  headers?: Record<string, string>;
+  /** Rewrites the Authorization header the signer produced. */
+  transformAuthorization?: (authorization: string) => string;
+}
+
+/** Any TC3 request, signed by the official SDK signer and sent raw. */
+export function signedTc3Request(server: TestServer, options: Tc3RawOptions): Promise<RawResponse> {
+  const method = options.method ?? "POST";
+  const query = options.query ?? "";
+  const suffix = query === "" ? "" : `?${query}`;
+  const body = options.body === undefined ? undefined : Buffer.from(options.body);
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const contentType =
+    options.contentType === undefined ? (method === "GET" ? "application/x-www-form-urlencoded" : "application/json") : options.contentType;
+  const signedPayload = Buffer.from(options.signedPayload ?? body ?? "");
+  let authorization = Sign.sign3({
+    method: method === "GET" ? "GET" : "POST",
+    url: options.signUrl ?? `http://127.0.0.1:${server.port}/${suffix}`,
+    payload: signedPayload,
+    timestamp,
+    service: options.service ?? "cvm",
+    secretId: options.secretId ?? DEFAULT_SECRET_ID,
+    secretKey: options.secretKey ?? DEFAULT_SECRET_KEY,
+    multipart: false,
+    boundary: "",
+    headers: contentType === null ? {} : { "Content-Type": contentType },
+  });
+  if (options.transformAuthorization) authorization = options.transformAuthorization(authorization);
+  const headers: Record<string, string> = { Authorization: authorization, "X-TC-Timestamp": String(timestamp) };
+  // Node sends no length for a DELETE body by default: the server would read the body as the next request.
+  if (body !== undefined) headers["Content-Length"] = String(body.length);
+  if (contentType !== null) headers["Content-Type"] = contentType;
+  if (options.action !== null) headers["X-TC-Action"] = options.action;
+  const version = options.version === undefined ? "2017-03-12" : options.version;
+  if (version !== null) headers["X-TC-Version"] = version;
+  const region = options.region === undefined ? "ap-guangzhou" : options.region;
+  if (region !== null) headers["X-TC-Region"] = region;
+  return rawRequest(server, {
+    method,
+    target: options.target ?? `/${suffix}`,
+    headers: { ...headers, ...options.headers },
+    ...(body !== undefined ? { body } : {}),
+  });
+}
+
+/** A call to a /_tclocal/ admin endpoint. */
+export function adminRequest(server: TestServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port: server.port,
+        method,
+        path,
+        headers: payload === undefined ? {} : { "Content-Type": "application/json" },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
+          } catch (error) {
+            reject(new Error(`admin answer is not JSON: ${text.slice(0, 200)} (${String(error)})`));
+          }
+        });
+      },
+    );
+    req.on("error", reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+/** A new account with its own permanent key, made through POST /_tclocal/accounts. */
+export async function createAccount(server: TestServer, name?: string): Promise<{ SecretId: string; SecretKey: string; Uin: string }> {
+  const answer = await adminRequest(server, "POST", "/_tclocal/accounts", name === undefined ? {} : { Name: name });
+  const body = answer.body;
+  if (
+    answer.status !== 200 ||
+    typeof body !== "object" ||
+    body === null ||
+    !("SecretId" in body) ||
+    !("SecretKey" in body) ||
+    !("Uin" in body) ||
+    typeof body.SecretId !== "string" ||
+    typeof body.SecretKey !== "string" ||
+    typeof body.Uin !== "string"
+  ) {
+    throw new Error(`POST /_tclocal/accounts answered ${answer.status} ${JSON.stringify(body)}`);
+  }
+  return { SecretId: body.SecretId, SecretKey: body.SecretKey, Uin: body.Uin };
+}
+
+/** A RequestId as the real service writes it: a lowercase UUID. */
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Asserts the envelope rules every API answer follows, and returns the error (if any). */
+export function envelopeOf(response: RawResponse): { requestId: string; error: { Code: string; Message: string } | undefined } {
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}, expected 200: ${response.text.slice(0, 200)}`);
+  if (response.headers["content-type"] !== "application/json") {
+    throw new Error(`content-type ${String(response.headers["content-type"])}, expected exactly application/json`);
+  }
+  const requestId = response.json.Response.RequestId;
+  if (typeof requestId !== "string" || !UUID_RE.test(requestId)) throw new Error(`RequestId ${String(requestId)} is not a UUID`);
+  if (response.headers["x-tc-requestid"] !== requestId) {
+    throw new Error(`x-tc-requestid ${String(response.headers["x-tc-requestid"])} differs from the body's RequestId ${requestId}`);
+  }
+  return { requestId, error: response.json.Response.Error };
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
