@@ -127,7 +127,7 @@ function authenticateTc3(req: Extract<SignedRequest, { kind: "TC3" }>, store: St
     auth.signature,
   );
   if (!result.ok) {
-    signatureFailure("The request signature we calculated does not match the signature you provided.", {
+    signatureFailure("The request signature we calculated does not match the signature you provided. (The Host was also tried without its port, as the Node SDK signs it.)", {
       "canonical request": result.attempt.canonicalRequest,
       "string to sign": result.attempt.stringToSign,
     });

@@ -16,6 +16,9 @@ export function openInstances(ctx: ActionContext): InstanceRepository {
  * region (another account's instance is simply not found). Duplicates count once.
  */
 export function loadInstances(repo: InstanceRepository, ids: readonly string[], parameter = "InstanceIds", max = 100): InstanceRecord[] {
+  if (ids.length === 0) {
+    throw apiError("MissingParameter", { en: `The parameter \`${parameter}\` must name at least one instance.`, zh: `参数\`${parameter}\`至少需要一个实例ID。` });
+  }
   checkInstanceIds(ids, parameter, max);
   const unique = [...new Set(ids)];
   const found = repo.findMany(unique);

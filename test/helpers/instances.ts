@@ -1,0 +1,33 @@
+// Fixtures for instance tests: launch instances and wait (on the frozen test clock) until they run.
+import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
+import type { CvmClientType, TestServer } from "./server.js";
+
+/** Longer than any transition of the `fast` timing profile. */
+export const SETTLE_MS = 2_000;
+
+export const BASIC_RUN: M.RunInstancesRequest = {
+  Placement: { Zone: "ap-guangzhou-3" },
+  ImageId: "img-9qabwvbn",
+  InstanceType: "S5.MEDIUM4",
+};
+
+/** Freezes the server's clock (if it is not frozen yet), runs instances and advances until they are RUNNING. */
+export async function launchInstances(server: TestServer, client: CvmClientType, params: Partial<M.RunInstancesRequest> = {}): Promise<string[]> {
+  if (!server.clock.frozen) server.clock.freeze();
+  const { InstanceIdSet } = await client.RunInstances({ ...BASIC_RUN, ...params });
+  server.clock.advance(SETTLE_MS);
+  return InstanceIdSet ?? [];
+}
+
+/** The instances as DescribeInstances shows them, in the order of `ids`. */
+export async function describe(client: CvmClientType, ids: readonly string[]): Promise<M.Instance[]> {
+  const { InstanceSet } = await client.DescribeInstances({ InstanceIds: [...ids] });
+  const byId = new Map((InstanceSet ?? []).map((i) => [i.InstanceId, i]));
+  return ids.map((id) => byId.get(id)).filter((i): i is M.Instance => i !== undefined);
+}
+
+export async function describeOne(client: CvmClientType, id: string): Promise<M.Instance> {
+  const [instance] = await describe(client, [id]);
+  if (!instance) throw new Error(`instance ${id} is not listed`);
+  return instance;
+}
