@@ -123,52 +123,6 @@ export function rawRequest(
   });
 }
 
-export interface Tc3RequestOptions {
-  action: string;
-  body?: string | Buffer;
-  version?: string;
-  region?: string;
-  secretId?: string;
-  secretKey?: string;
-  /** Unix seconds; default now. */
-  timestamp?: number;
-  service?: string;
-  contentType?: string;
-  extraHeaders?: Record<string, string>;
-}
-
-/** A TC3 POST signed by the official SDK signer, sent raw. */
-export function signedTc3Post(server: TestServer, options: Tc3RequestOptions): Promise<RawResponse> {
-  const body = Buffer.from(options.body ?? "{}");
-  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const contentType = options.contentType ?? "application/json";
-  const authorization = Sign.sign3({
-    method: "POST",
-    url: `http://127.0.0.1:${server.port}/`,
-    payload: body,
-    timestamp,
-    service: options.service ?? "cvm",
-    secretId: options.secretId ?? DEFAULT_SECRET_ID,
-    secretKey: options.secretKey ?? DEFAULT_SECRET_KEY,
-    multipart: false,
-    boundary: "",
-    headers: { "Content-Type": contentType },
-  });
-  return rawRequest(server, {
-    method: "POST",
-    headers: {
-      "Content-Type": contentType,
-      Authorization: authorization,
-      "X-TC-Action": options.action,
-      "X-TC-Version": options.version ?? "2017-03-12",
-      "X-TC-Timestamp": String(timestamp),
-      ...(options.region !== "" ? { "X-TC-Region": options.region ?? "ap-guangzhou" } : {}),
-      ...options.extraHeaders,
-    },
-    body,
-  });
-}
-
 export interface Tc3RawOptions {
   /** HTTP method; default POST. */
   method?: string;
