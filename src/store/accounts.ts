@@ -1,5 +1,6 @@
 // Accounts and their API keys (permanent and temporary).
 import type { SqliteDatabase } from "./sqlite.js";
+import { prepared } from "./statements.js";
 
 export interface Account {
   uin: string;
@@ -30,8 +31,7 @@ export class AccountRepository {
   constructor(private readonly db: SqliteDatabase) {}
 
   findCredential(secretId: string): Credential | undefined {
-    const row = this.db
-      .prepare<[string], CredentialRow>(
+    const row = prepared<[string], CredentialRow>(this.db, 
         `SELECT c.secret_id, c.secret_key, c.token, c.expires_at, a.uin, a.app_id, a.name
            FROM credentials c JOIN accounts a ON a.uin = c.account_uin
           WHERE c.secret_id = ?`,
@@ -49,24 +49,21 @@ export class AccountRepository {
   }
 
   findAccount(uin: string): Account | undefined {
-    const row = this.db
-      .prepare<[string], { uin: string; app_id: number; name: string }>("SELECT uin, app_id, name FROM accounts WHERE uin = ?")
+    const row = prepared<[string], { uin: string; app_id: number; name: string }>(this.db, "SELECT uin, app_id, name FROM accounts WHERE uin = ?")
       .get(uin);
     return row ? { uin: row.uin, appId: row.app_id, name: row.name } : undefined;
   }
 
   /** Creates the account if it does not exist yet; returns it either way. */
   ensureAccount(account: Account, now: number): Account {
-    this.db
-      .prepare("INSERT INTO accounts (uin, app_id, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(uin) DO NOTHING")
+    prepared(this.db, "INSERT INTO accounts (uin, app_id, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(uin) DO NOTHING")
       .run(account.uin, account.appId, account.name, now);
     return this.findAccount(account.uin)!;
   }
 
   /** The next free (uin, appId) pair, counting up from the default account's. */
   nextAccountNumbers(): { uin: string; appId: number } {
-    const row = this.db
-      .prepare<[], { uin: number | null; app_id: number | null }>(
+    const row = prepared<[], { uin: number | null; app_id: number | null }>(this.db, 
         "SELECT MAX(CAST(uin AS INTEGER)) AS uin, MAX(app_id) AS app_id FROM accounts",
       )
       .get()!;
@@ -75,8 +72,7 @@ export class AccountRepository {
 
   /** Stores a key pair; an existing SecretId is re-pointed at the given key and account. */
   putCredential(c: { secretId: string; secretKey: string; accountUin: string; token?: string; expiresAt?: number }, now: number): void {
-    this.db
-      .prepare(
+    prepared(this.db, 
         `INSERT INTO credentials (secret_id, secret_key, account_uin, token, expires_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(secret_id) DO UPDATE SET secret_key = excluded.secret_key, account_uin = excluded.account_uin,
@@ -87,6 +83,6 @@ export class AccountRepository {
 
   /** Temporary credentials are kept an hour past expiry (to answer TokenFailure, not SecretIdNotFound), then dropped. */
   deleteExpiredCredentials(before: number): void {
-    this.db.prepare("DELETE FROM credentials WHERE expires_at IS NOT NULL AND expires_at < ?").run(before);
+    prepared(this.db, "DELETE FROM credentials WHERE expires_at IS NOT NULL AND expires_at < ?").run(before);
   }
 }

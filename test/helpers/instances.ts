@@ -1,6 +1,7 @@
 // Fixtures for instance tests: launch instances and wait (on the frozen test clock) until they run.
 import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
-import type { CvmClientType, TestServer } from "./server.js";
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { cvmClient, rawRequest, startTestServer, type CvmClientType, type TestServer } from "./server.js";
 
 /** Longer than any transition of the `fast` timing profile. */
 export const SETTLE_MS = 2_000;
@@ -30,4 +31,28 @@ export async function describeOne(client: CvmClientType, id: string): Promise<M.
   const [instance] = await describe(client, [id]);
   if (!instance) throw new Error(`instance ${id} is not listed`);
   return instance;
+}
+
+/** Stops running instances and advances the (frozen) clock until they are STOPPED. */
+export async function stopInstances(server: TestServer, client: CvmClientType, ids: readonly string[]): Promise<void> {
+  await client.StopInstances({ InstanceIds: [...ids] });
+  server.clock.advance(SETTLE_MS);
+}
+
+/**
+ * A server for the tests of a file (or of the suite it is called in): started before them and closed
+ * after; before each test its data is reset and its clock frozen. Read `server` and `client` in tests.
+ */
+export function useTestServer(overrides: Parameters<typeof startTestServer>[0] = {}): { server: TestServer; client: CvmClientType } {
+  const env = {} as { server: TestServer; client: CvmClientType };
+  beforeAll(async () => {
+    env.server = await startTestServer(overrides);
+    env.client = cvmClient(env.server);
+  });
+  afterAll(() => env.server.close());
+  beforeEach(async () => {
+    await rawRequest(env.server, { method: "POST", target: "/_tclocal/reset" });
+    env.server.clock.freeze();
+  });
+  return env;
 }

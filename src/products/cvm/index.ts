@@ -2,9 +2,15 @@
 import { typedHandler, type Product } from "../../gateway/product.js";
 import { registerErrorCodes } from "../../protocol/errors.js";
 import type { ApiModel } from "../../protocol/model.js";
+import { describeImages, describeInstanceFamilyConfigs, describeInstanceTypeConfigs, describeZoneInstanceConfigInfos } from "./catalog/actions.js";
 import { CATALOG } from "./catalog/regions.js";
+import { modifyInstancesChargeType, modifyInstancesRenewFlag, renewInstances } from "./instances/billing.js";
 import { describeInstances, describeInstancesStatus } from "./instances/describe.js";
 import { rebootInstances, startInstances, stopInstances, terminateInstances } from "./instances/lifecycle.js";
+import { modifyInstancesAttribute, modifyInstancesProject, resizeInstanceDisks } from "./instances/modify.js";
+import { associateSecurityGroups, disassociateSecurityGroups, modifyInstancesVpcAttribute } from "./instances/network.js";
+import { describeAccountQuota, describeInstancesAttributes, describeInstancesOperationLimit } from "./instances/queries.js";
+import { resetInstance, resetInstancesPassword, resetInstancesType } from "./instances/reset.js";
 import { runInstances } from "./instances/run.js";
 import { cvmRateLimit } from "./rate-limits.js";
 import { describeRegions, describeZones } from "./regions/actions.js";
@@ -25,6 +31,10 @@ export function createCvm(settings: CvmSettings): Product {
     handlers: {
       DescribeRegions: typedHandler(describeRegions),
       DescribeZones: typedHandler(describeZones),
+      DescribeZoneInstanceConfigInfos: typedHandler(describeZoneInstanceConfigInfos),
+      DescribeInstanceTypeConfigs: typedHandler(describeInstanceTypeConfigs),
+      DescribeInstanceFamilyConfigs: typedHandler(describeInstanceFamilyConfigs),
+      DescribeImages: typedHandler(describeImages),
       DescribeInstances: typedHandler(describeInstances),
       DescribeInstancesStatus: typedHandler(describeInstancesStatus),
       RunInstances: typedHandler(runInstances(settings)),
@@ -32,6 +42,21 @@ export function createCvm(settings: CvmSettings): Product {
       StopInstances: typedHandler(stopInstances(settings)),
       RebootInstances: typedHandler(rebootInstances(settings)),
       TerminateInstances: typedHandler(terminateInstances(settings)),
+      ResetInstance: typedHandler(resetInstance(settings)),
+      ResetInstancesPassword: typedHandler(resetInstancesPassword(settings)),
+      ResetInstancesType: typedHandler(resetInstancesType(settings)),
+      ResizeInstanceDisks: typedHandler(resizeInstanceDisks(settings)),
+      ModifyInstancesAttribute: typedHandler(modifyInstancesAttribute(settings)),
+      ModifyInstancesProject: typedHandler(modifyInstancesProject(settings)),
+      ModifyInstancesChargeType: typedHandler(modifyInstancesChargeType(settings)),
+      ModifyInstancesRenewFlag: typedHandler(modifyInstancesRenewFlag(settings)),
+      RenewInstances: typedHandler(renewInstances(settings)),
+      ModifyInstancesVpcAttribute: typedHandler(modifyInstancesVpcAttribute(settings)),
+      AssociateSecurityGroups: typedHandler(associateSecurityGroups(settings)),
+      DisassociateSecurityGroups: typedHandler(disassociateSecurityGroups(settings)),
+      DescribeInstancesAttributes: typedHandler(describeInstancesAttributes),
+      DescribeInstancesOperationLimit: typedHandler(describeInstancesOperationLimit),
+      DescribeAccountQuota: typedHandler(describeAccountQuota(settings)),
     },
     isRegion: (region) => CATALOG.has(region),
     regionFree: new Set(["DescribeRegions"]),

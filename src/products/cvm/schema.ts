@@ -62,6 +62,8 @@ export const CVM_MIGRATIONS: readonly Migration[] = [
         created_at      INTEGER NOT NULL,
         expired_at      INTEGER,
         doc             TEXT NOT NULL,
+        -- The Instance object as DescribeInstances answers it, serialised, less the fields settle() changes.
+        view            TEXT NOT NULL,
         PRIMARY KEY (account_uin, region, instance_id)
       );
       -- Listing order is creation order; the rowid after created_at keeps a batch in the order it was made.

@@ -33,6 +33,12 @@ const OFFER_ACCESSORS: Record<string, FilterAccessor<ZoneOffer>> = {
   "instance-charge-type": (o) => o.chargeType,
 };
 
+function checkInstanceTypeName(name: string, where: string): void {
+  if (!INSTANCE_TYPE_RE.test(name)) {
+    throw apiError("InvalidInstanceType.Malformed", `The instance type \`${name.slice(0, 64)}\` in \`${where}\` is malformed: it looks like S5.MEDIUM4.`);
+  }
+}
+
 /** Zone filter values must name zones of the request's region, and instance types must be well formed. */
 function checkOfferFilterValues(ctx: ActionContext, filters: readonly Filter[] | undefined): void {
   filters?.forEach((filter, i) =>
@@ -43,9 +49,7 @@ function checkOfferFilterValues(ctx: ActionContext, filters: readonly Filter[] |
         if (!zone) throw apiError("InvalidZone.MismatchRegion", `The zone \`${value.slice(0, 64)}\` in \`${where}\` is not a zone of region ${ctx.region}.`);
         if (!zone.available) throw apiError("ResourceInsufficient.AvailabilityZoneSoldOut", `The zone \`${value}\` in \`${where}\` is sold out.`);
       }
-      if (filter.Name === "instance-type" && !INSTANCE_TYPE_RE.test(value)) {
-        throw apiError("InvalidInstanceType.Malformed", `The instance type \`${value.slice(0, 64)}\` in \`${where}\` is malformed: it looks like S5.MEDIUM4.`);
-      }
+      if (filter.Name === "instance-type") checkInstanceTypeName(value, where);
     }),
   );
 }
@@ -77,19 +81,10 @@ function sortOrder(filters: readonly Filter[] | undefined): (a: ZoneOffer, b: Zo
   };
 }
 
-/** Discounts of prepaid terms, in the API's unit: 83 means 83% of the list price (8.3折). */
-const TERM_DISCOUNTS = { oneYear: 83, threeYears: 50, fiveYears: 40 };
-
-const round2 = (n: number): number => Math.round(n * 100) / 100;
-
 /** Every ItemPrice field the real answer fills: the hourly prices of pay-as-you-go and the prepaid terms. */
 function itemPrice(offer: ZoneOffer): M.ItemPrice {
-  const { hourly, spotHourly, monthly } = offer.spec.price;
+  const { hourly, spotHourly, monthly, oneYear, threeYears, fiveYears } = offer.spec.price;
   const unit = offer.chargeType === "SPOTPAID" ? spotHourly : hourly;
-  const term = (months: number, discount: number) => ({ original: round2(monthly * months), discounted: round2((monthly * months * discount) / 100) });
-  const oneYear = term(12, TERM_DISCOUNTS.oneYear);
-  const threeYears = term(36, TERM_DISCOUNTS.threeYears);
-  const fiveYears = term(60, TERM_DISCOUNTS.fiveYears);
   return {
     UnitPrice: unit,
     ChargeUnit: "HOUR",
@@ -103,13 +98,13 @@ function itemPrice(offer: ZoneOffer): M.ItemPrice {
     Discount: 100,
     OriginalPriceOneYear: oneYear.original,
     DiscountPriceOneYear: oneYear.discounted,
-    DiscountOneYear: TERM_DISCOUNTS.oneYear,
+    DiscountOneYear: oneYear.discount,
     OriginalPriceThreeYear: threeYears.original,
     DiscountPriceThreeYear: threeYears.discounted,
-    DiscountThreeYear: TERM_DISCOUNTS.threeYears,
+    DiscountThreeYear: threeYears.discount,
     OriginalPriceFiveYear: fiveYears.original,
     DiscountPriceFiveYear: fiveYears.discounted,
-    DiscountFiveYear: TERM_DISCOUNTS.fiveYears,
+    DiscountFiveYear: fiveYears.discount,
   };
 }
 
@@ -234,18 +229,21 @@ const MAX_IMAGE_IDS = 100;
 function checkImageIds(ids: readonly string[], where: (index: number) => string): void {
   ids.forEach((id, i) => {
     if (!IMAGE_ID_RE.test(id)) {
-      throw apiError("InvalidImageId.Malformed", `The image id \`${id.slice(0, 64)}\` in \`${where(i)}\` is malformed: it must be img- followed by 8 lowercase letters or digits.`);
+      throw apiError(
+        "InvalidImageId.Malformed",
+        `The image id \`${id.slice(0, 64)}\` in \`${where(i)}\` is malformed: it must be img- followed by 8 lowercase letters or digits.`,
+      );
     }
   });
 }
 
 /** The architecture of the images an instance type can run. */
 function architectureOf(instanceType: string): string {
-  if (!INSTANCE_TYPE_RE.test(instanceType)) {
-    throw apiError("InvalidInstanceType.Malformed", `The instance type \`${instanceType.slice(0, 64)}\` in \`InstanceType\` is malformed: it looks like S5.MEDIUM4.`);
-  }
+  checkInstanceTypeName(instanceType, "InstanceType");
   const spec = findInstanceType(instanceType);
-  if (!spec) throw apiError("InvalidParameterValue.InstanceTypeNotFound", `The instance type \`${instanceType}\` in \`InstanceType\` does not exist.`);
+  if (!spec) {
+    throw apiError("InvalidParameterValue.InstanceTypeNotFound", `The instance type \`${instanceType}\` in \`InstanceType\` does not exist.`);
+  }
   return spec.architecture;
 }
 
@@ -266,7 +264,10 @@ export const describeImages: TypedHandler<M.DescribeImagesRequest, M.DescribeIma
     throw apiError("InvalidParameter.InvalidParameterCoexistImageIdsFilters", "The parameters `ImageIds` and `Filters` cannot be given together.");
   }
   if (ids.length > MAX_IMAGE_IDS) {
-    throw apiError("InvalidParameterValue.LimitExceeded", `The parameter \`ImageIds\` accepts at most ${MAX_IMAGE_IDS} image ids, but ${ids.length} were given.`);
+    throw apiError(
+      "InvalidParameterValue.LimitExceeded",
+      `The parameter \`ImageIds\` accepts at most ${MAX_IMAGE_IDS} image ids, but ${ids.length} were given.`,
+    );
   }
   checkImageIds(ids, (i) => `ImageIds.${i}`);
   checkFilters(req.Filters, IMAGE_FILTERS);

@@ -1,10 +1,10 @@
 // The official public images. Like the real service, every region offers the same set under the same ids.
 //
 // Ids from vendor material: img-9qabwvbn, img-8toqc6s3, img-pmqg1cw7 (CLI examples), img-2lr9q49h,
-// img-eb30mz89, img-9qrfy1xt, img-l7uxaine (Terraform tests), img-hdt9xxkt (TencentOS release notes),
-// img-6n21msk1 (TencentOS Server 4); the Ubuntu and Windows ids come from public Terraform material.
-// The others are made up in the real form. What an image with a vendor id runs is known for most of them;
-// img-pmqg1cw7 and img-l7uxaine are only ever used as ids, so their systems here are a guess.
+// img-eb30mz89, img-9qrfy1xt, img-l7uxaine (Terraform tests), img-hdt9xxkt (TencentOS release notes).
+// img-6n21msk1 and the Ubuntu 20.04/22.04/24.04 and Windows ids come from public Terraform material;
+// img-l8og963d and img-pi0ii46r are seen in public material with less certain systems. The rest are made
+// up in the real form. img-pmqg1cw7 and img-l7uxaine are only ever used as ids, so their systems are a guess.
 import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
 import type { Architecture } from "./instance-types.js";
 

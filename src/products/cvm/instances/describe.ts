@@ -9,7 +9,7 @@ import { checkInstanceIds } from "../ids.js";
 import { ipToNumber } from "../network/ipv4.js";
 import { readPage } from "../paging.js";
 import { openInstances } from "./open.js";
-import { toApiInstance, type Condition } from "./repository.js";
+import type { Condition } from "./repository.js";
 
 type Filter = M.Filter;
 
@@ -119,17 +119,15 @@ export const describeInstances: TypedHandler<M.DescribeInstancesRequest, M.Descr
   if (req.InstanceIds) checkInstanceIds(req.InstanceIds, "InstanceIds");
   const page = readPage(req);
   const conditions = req.InstanceIds ? [columnIn("instance_id")(req.InstanceIds)] : conditionsFor(req.Filters ?? [], ctx.region);
-  const { total, records } = openInstances(ctx).list(conditions, page);
-  return { TotalCount: total, InstanceSet: records.map(toApiInstance) };
+  const { total, instances } = openInstances(ctx).listViews(conditions, page);
+  // The stored views are the official Instance objects, serialised when the instance last changed.
+  return { TotalCount: total, InstanceSet: instances as unknown as M.Instance[] };
 };
 
 export const describeInstancesStatus: TypedHandler<M.DescribeInstancesStatusRequest, M.DescribeInstancesStatusResponse> = (ctx, req) => {
   if (req.InstanceIds) checkInstanceIds(req.InstanceIds, "InstanceIds");
   const page = readPage(req);
   const conditions = req.InstanceIds ? [columnIn("instance_id")(req.InstanceIds)] : [];
-  const { total, records } = openInstances(ctx).list(conditions, page);
-  return {
-    TotalCount: total,
-    InstanceStatusSet: records.map((r) => ({ InstanceId: r.instanceId, InstanceState: r.state })),
-  };
+  const { total, states } = openInstances(ctx).listStates(conditions, page);
+  return { TotalCount: total, InstanceStatusSet: states };
 };

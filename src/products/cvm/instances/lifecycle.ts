@@ -38,19 +38,23 @@ function checkStopType(stopType: string | undefined, force: boolean | undefined,
   if (force !== undefined) throw apiError("InvalidParameterCombination", `\`${forceName}\` and \`StopType\` cannot be given together.`);
 }
 
-interface BatchOperation {
+export interface BatchOperation {
   action: string;
   allowed: readonly InstanceState[];
+  /** The parameter naming the instances, and how many it may name (loadInstances' defaults: InstanceIds, 100). */
+  parameter?: string;
+  max?: number;
   /** Extra checks on the whole batch, after the state checks. */
-  check?: (records: InstanceRecord[]) => void;
+  check?: (records: InstanceRecord[], repo: InstanceRepository) => void;
   apply: (record: InstanceRecord, repo: InstanceRepository) => void;
 }
 
-function runBatch(ctx: ActionContext, ids: readonly string[], op: BatchOperation): Record<string, never> {
+/** Loads the instances, checks every state, runs the batch checks, then applies and saves each. */
+export function runBatch(ctx: ActionContext, ids: readonly string[], op: BatchOperation): Record<string, never> {
   const repo = openInstances(ctx);
-  const records = loadInstances(repo, ids);
+  const records = loadInstances(repo, ids, op.parameter, op.max);
   for (const r of records) ensureAllowed(r, op.allowed, op.action);
-  op.check?.(records);
+  op.check?.(records, repo);
   for (const r of records) {
     op.apply(r, repo);
     repo.save(r);

@@ -5,7 +5,7 @@ import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v
 import type { ActionContext, TypedHandler } from "../../../gateway/product.js";
 import { apiError } from "../../../protocol/errors.js";
 import { findPublicImage, type ImageRecord } from "../catalog/images.js";
-import { findInstanceType, offersInZone, zoneOffers, type InstanceTypeSpec } from "../catalog/instance-types.js";
+import { findInstanceType, INSTANCE_TYPE_RE, offersInZone, zoneOffers, type InstanceTypeSpec } from "../catalog/instance-types.js";
 import { CATALOG, findZone } from "../catalog/regions.js";
 import { newResourceId } from "../ids.js";
 import { NetworkRepository, type Subnet } from "../network/repository.js";
@@ -15,7 +15,7 @@ import { TIMING_PROFILES } from "../timing.js";
 import { checkInstanceName, expandName, hostNameProblem } from "./naming.js";
 import { openInstances } from "./open.js";
 import { checkPassword } from "./passwords.js";
-import type { InstanceDoc, InstanceRecord } from "./repository.js";
+import type { InstanceDoc, InstanceRecord, InstanceRepository } from "./repository.js";
 
 const CHARGE_TYPES = ["PREPAID", "POSTPAID_BY_HOUR", "CDHPAID", "SPOTPAID", "CDCPAID"] as const;
 const PREPAID_PERIODS = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 24, 36, 48, 60]);
@@ -23,12 +23,12 @@ const RENEW_FLAGS = ["NOTIFY_AND_AUTO_RENEW", "NOTIFY_AND_MANUAL_RENEW", "DISABL
 export const DISK_TYPES = ["LOCAL_BASIC", "LOCAL_SSD", "CLOUD_BASIC", "CLOUD_SSD", "CLOUD_PREMIUM", "CLOUD_BSSD", "CLOUD_HSSD", "CLOUD_TSSD"];
 const INTERNET_CHARGE_TYPES = ["BANDWIDTH_PREPAID", "TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR", "BANDWIDTH_PACKAGE"];
 const TAG_RESOURCE_TYPES = ["instance", "host", "image", "keypair", "ps", "hpc"];
-const MAX_INSTANCE_COUNT = 500;
+export const MAX_INSTANCE_COUNT = 500;
 const MAX_DATA_DISKS = 21;
-const MAX_SECURITY_GROUPS = 5;
+export const MAX_SECURITY_GROUPS = 5;
 const MAX_USER_DATA_BYTES = 16 * 1024;
-const SYSTEM_DISK_RANGE = [20, 1024] as const;
-const DATA_DISK_RANGE = [10, 32000] as const;
+export const SYSTEM_DISK_RANGE = [20, 1024] as const;
+export const DATA_DISK_RANGE = [10, 32000] as const;
 const DEFAULT_INSTANCE_NAME = "未命名";
 const QUOTA_CODES: Record<string, string> = { PREPAID: "LimitExceeded.PrepayQuota", SPOTPAID: "LimitExceeded.UserSpotQuota" };
 
@@ -36,7 +36,7 @@ function invalid(code: string, en: string): never {
   throw apiError(code, en);
 }
 
-function oneOf<T extends string>(value: string, allowed: readonly T[], parameter: string): T {
+export function oneOf<T extends string>(value: string, allowed: readonly T[], parameter: string): T {
   if (!(allowed as readonly string[]).includes(value)) {
     invalid("InvalidParameterValue", `The parameter \`${parameter}\` must be one of ${allowed.join(", ")}, but \`${value.slice(0, 64)}\` was given.`);
   }
@@ -58,9 +58,7 @@ function resolveZone(ctx: ActionContext, placement: M.Placement | undefined): st
     invalid("InvalidParameterValue.ZoneNotSupported", `The zone \`${placement.Zone.slice(0, 64)}\` does not exist in region ${ctx.region}.`);
   }
   if (!zone.available) invalid("ResourceInsufficient.AvailabilityZoneSoldOut", `The zone ${zone.zone} is sold out.`);
-  if (placement.ProjectId !== undefined && (!Number.isInteger(placement.ProjectId) || placement.ProjectId < 0)) {
-    invalid("InvalidProjectId.NotFound", `The project \`${placement.ProjectId}\` in \`Placement.ProjectId\` does not exist.`);
-  }
+  if (placement.ProjectId !== undefined) checkProjectId(placement.ProjectId, "Placement.ProjectId");
   placement.HostIds?.forEach((id, i) => {
     if (!/^host-[a-z0-9]{8}$/.test(id)) invalid("InvalidHostId.Malformed", `The dedicated host id \`${id.slice(0, 64)}\` in \`Placement.HostIds.${i}\` is malformed.`);
     invalid("InvalidHostId.NotFound", `The dedicated host \`${id}\` in \`Placement.HostIds.${i}\` does not exist.`);
@@ -68,7 +66,12 @@ function resolveZone(ctx: ActionContext, placement: M.Placement | undefined): st
   return zone.zone;
 }
 
-function resolveImage(imageId: string | undefined): ImageRecord {
+/** Projects are not emulated: every non-negative integer names one (0 is the default project). */
+export function checkProjectId(projectId: number, parameter: string): void {
+  if (!Number.isInteger(projectId) || projectId < 0) invalid("InvalidProjectId.NotFound", `The project \`${projectId}\` in \`${parameter}\` does not exist.`);
+}
+
+export function resolveImage(imageId: string | undefined): ImageRecord {
   if (imageId === undefined) invalid("MissingParameter", "The request is missing a required parameter `ImageId`.");
   if (!/^img-[a-z0-9]{8}$/.test(imageId)) {
     invalid("InvalidImageId.Malformed", `The image id \`${imageId.slice(0, 64)}\` in \`ImageId\` is malformed: it must be img- followed by 8 lowercase letters or digits.`);
@@ -84,22 +87,31 @@ function defaultInstanceType(zone: string, chargeType: string, architecture: str
   return (selling.find((o) => o.spec.instanceType === "S5.MEDIUM4") ?? selling[0])?.spec.instanceType;
 }
 
-function resolveInstanceType(requested: string | undefined, zone: string, chargeType: string, image: ImageRecord): InstanceTypeSpec {
-  const name = requested ?? defaultInstanceType(zone, chargeType, image.Architecture ?? "x86_64");
-  if (name === undefined) invalid("ResourceInsufficient.AvailabilityZoneSoldOut", `The zone ${zone} sells no instance type at the moment.`);
-  if (!/^[A-Z][A-Z0-9]*\.[A-Z0-9]+$/.test(name)) {
+/**
+ * A type the zone sells for this charge type: well formed, existing, carried by the zone (else
+ * `notInZoneCode`), offered for the charge type and in stock.
+ */
+export function findSellingType(name: string, zone: string, chargeType: string, notInZoneCode = "ResourceUnavailable.InstanceType"): InstanceTypeSpec {
+  if (!INSTANCE_TYPE_RE.test(name)) {
     invalid("InvalidInstanceType.Malformed", `The instance type \`${name.slice(0, 64)}\` in \`InstanceType\` is malformed: it looks like S5.MEDIUM4.`);
   }
   const spec = findInstanceType(name);
   if (!spec) invalid("InvalidParameterValue.InstanceTypeNotFound", `The instance type \`${name}\` does not exist.`);
   const offers = zoneOffers(zone, name);
-  if (offers.length === 0) invalid("ResourceUnavailable.InstanceType", `The instance type ${name} is not offered in zone ${zone}.`);
+  if (offers.length === 0) invalid(notInZoneCode, `The instance type ${name} is not offered in zone ${zone}.`);
   const offer = offers.find((o) => o.chargeType === chargeType);
   if (!offer) {
     if (chargeType === "SPOTPAID") invalid("UnsupportedOperation.NoInstanceTypeSupportSpot", `The instance type ${name} cannot be bought as a spot instance.`);
     invalid("ResourceUnavailable.InstanceType", `The instance type ${name} cannot be bought as ${chargeType} in zone ${zone}.`);
   }
   if (offer.status !== "SELL") invalid("ResourcesSoldOut.SpecifiedInstanceType", `The instance type ${name} is sold out in zone ${zone}.`);
+  return spec;
+}
+
+function resolveInstanceType(requested: string | undefined, zone: string, chargeType: string, image: ImageRecord): InstanceTypeSpec {
+  const name = requested ?? defaultInstanceType(zone, chargeType, image.Architecture ?? "x86_64");
+  if (name === undefined) invalid("ResourceInsufficient.AvailabilityZoneSoldOut", `The zone ${zone} sells no instance type at the moment.`);
+  const spec = findSellingType(name, zone, chargeType);
   if (spec.architecture !== image.Architecture) {
     invalid(
       "InvalidParameterValue.InvalidImageForGivenInstanceType",
@@ -162,23 +174,15 @@ function resolveNetwork(ctx: ActionContext, net: NetworkRepository, req: M.RunIn
   if (!vpc || (vpc.VpcId === "DEFAULT" && vpc.SubnetId === "DEFAULT")) {
     subnet = net.defaultSubnet(zone, now);
   } else {
-    if (!/^vpc-[a-z0-9]{8}$/.test(vpc.VpcId)) invalid("InvalidParameterValue.VpcIdMalformed", `The VPC id \`${vpc.VpcId.slice(0, 64)}\` in \`VirtualPrivateCloud.VpcId\` is malformed.`);
-    if (!/^subnet-[a-z0-9]{8}$/.test(vpc.SubnetId)) invalid("InvalidParameterValue.SubnetIdMalformed", `The subnet id \`${vpc.SubnetId.slice(0, 64)}\` in \`VirtualPrivateCloud.SubnetId\` is malformed.`);
-    net.defaultVpcId(now);
-    if (!net.vpcExists(vpc.VpcId)) invalid("InvalidParameterValue.VpcIdNotExist", `The VPC \`${vpc.VpcId}\` does not exist in region ${ctx.region}.`);
-    const found = net.findSubnet(vpc.SubnetId);
-    if (!found) invalid("InvalidParameterValue.SubnetNotExist", `The subnet \`${vpc.SubnetId}\` does not exist in region ${ctx.region}.`);
-    if (found.vpcId !== vpc.VpcId) invalid("InvalidParameterValue.VpcIdSubnetIdNotMatch", `The subnet ${vpc.SubnetId} belongs to VPC ${found.vpcId}, not ${vpc.VpcId}.`);
-    if (found.zone !== zone) invalid("InvalidParameterValue.SubnetIdZoneIdNotMatch", `The subnet ${vpc.SubnetId} is in zone ${found.zone}, not ${zone}.`);
-    subnet = found;
+    subnet = net.resolveSubnet(vpc, now);
+    net.ensureSubnetInZone(subnet, zone);
   }
   const ips = vpc?.PrivateIpAddresses;
   if (ips !== undefined) {
     if (ips.length !== count || ips.length > 20) {
       invalid("InvalidParameterValue", `\`VirtualPrivateCloud.PrivateIpAddresses\` must give one address per instance (InstanceCount ${count}, at most 20); ${ips.length} were given.`);
     }
-    if (new Set(ips).size !== ips.length) invalid("VpcIpIsUsed", "`VirtualPrivateCloud.PrivateIpAddresses` names the same address twice.");
-    ips.forEach((ip) => net.checkRequestedIp(subnet, ip));
+    net.checkRequestedIps(subnet, ips);
   }
   let securityGroupIds = req.SecurityGroupIds ?? [];
   if (securityGroupIds.length > MAX_SECURITY_GROUPS) {
@@ -205,7 +209,8 @@ function resolveInternet(ia: M.InternetAccessible | undefined, chargeType: strin
   };
 }
 
-function resolveLogin(login: M.LoginSettings | undefined, image: ImageRecord): string[] {
+/** The key pairs of the login settings, after checking them (and the password) against the image's OS. */
+export function resolveLogin(login: M.LoginSettings | undefined, image: ImageRecord, passwordCode = "InvalidPassword"): string[] {
   const windows = image.osType === "windows";
   if (!login) return [];
   const given = [login.Password !== undefined, (login.KeyIds?.length ?? 0) > 0, login.KeepImageLogin === "true"].filter(Boolean).length;
@@ -219,7 +224,7 @@ function resolveLogin(login: M.LoginSettings | undefined, image: ImageRecord): s
   if (login.KeepImageLogin === "true" && image.ImageType === "PUBLIC_IMAGE") {
     invalid("InvalidParameterValue", `\`LoginSettings.KeepImageLogin\` applies only to custom, shared or imported images; ${image.ImageId} is a public image.`);
   }
-  if (login.Password !== undefined) checkPassword(login.Password, windows, "LoginSettings.Password");
+  if (login.Password !== undefined) checkPassword(login.Password, windows, "LoginSettings.Password", undefined, passwordCode);
   const keyIds = login.KeyIds ?? [];
   if (keyIds.length > 0 && windows) {
     invalid("UnsupportedOperation.KeyPairUnsupportedWindows", `Key pairs cannot log in to Windows instances (image ${image.ImageId}).`);
@@ -243,19 +248,31 @@ function resolveTags(specs: M.TagSpecification[] | undefined): TagPair[] {
   return tags;
 }
 
-function checkMiscellaneous(req: M.RunInstancesRequest): void {
-  if (req.UserData !== undefined) {
-    const valid = /^[A-Za-z0-9+/]*={0,2}$/.test(req.UserData) && req.UserData.length % 4 === 0;
-    if (!valid || Buffer.from(req.UserData, "base64").length > MAX_USER_DATA_BYTES) {
-      invalid("InvalidParameterValue.InvalidUserDataFormat", `\`UserData\` must be base64 text of at most ${MAX_USER_DATA_BYTES} bytes once decoded.`);
-    }
+export function checkUserData(userData: string): void {
+  const valid = /^[A-Za-z0-9+/]*={0,2}$/.test(userData) && userData.length % 4 === 0;
+  if (!valid || Buffer.from(userData, "base64").length > MAX_USER_DATA_BYTES) {
+    invalid("InvalidParameterValue.InvalidUserDataFormat", `\`UserData\` must be base64 text of at most ${MAX_USER_DATA_BYTES} bytes once decoded.`);
   }
+}
+
+export function checkCamRoleName(name: string): void {
+  if (!/^[A-Za-z0-9+=,.@_-]{1,128}$/.test(name)) {
+    invalid("InvalidParameterValue.CamRoleNameMalformed", `The CAM role name \`${name.slice(0, 64)}\` has characters other than letters, digits and +=,.@_-.`);
+  }
+}
+
+/** GPUInfo of an instance of this type; undefined for types without GPUs. */
+export function gpuInfo(spec: InstanceTypeSpec): M.GPUInfo | undefined {
+  if (spec.gpuCount === 0) return undefined;
+  return { GPUCount: spec.gpuCount, GPUId: Array.from({ length: Math.ceil(spec.gpuCount) }, () => `gpu-${randomBytes(4).toString("hex")}`), GPUType: spec.gpuType ?? "" };
+}
+
+function checkMiscellaneous(req: M.RunInstancesRequest): void {
+  if (req.UserData !== undefined) checkUserData(req.UserData);
   if (req.CpuTopology && (req.CpuTopology.CoreCount === undefined) !== (req.CpuTopology.ThreadPerCore === undefined)) {
     invalid("InvalidParameter.LackCoreCountOrThreadPerCore", "`CpuTopology.CoreCount` and `CpuTopology.ThreadPerCore` must be given together.");
   }
-  if (req.CamRoleName !== undefined && !/^[A-Za-z0-9+=,.@_-]{1,128}$/.test(req.CamRoleName)) {
-    invalid("InvalidParameterValue.CamRoleNameMalformed", `The CAM role name \`${req.CamRoleName.slice(0, 64)}\` has characters other than letters, digits and +=,.@_-.`);
-  }
+  if (req.CamRoleName !== undefined) checkCamRoleName(req.CamRoleName);
   if (req.HpcClusterId !== undefined) invalid("ResourceNotFound.HpcCluster", `The HPC cluster \`${req.HpcClusterId.slice(0, 64)}\` does not exist.`);
   (req.DisasterRecoverGroupIds ?? []).forEach((id, i) => {
     if (!/^ps-[a-z0-9]{8}$/.test(id)) invalid("InvalidParameterValue.DisasterRecoverGroupIdMalformed", `The placement group id \`${id.slice(0, 64)}\` in \`DisasterRecoverGroupIds.${i}\` is malformed.`);
@@ -269,7 +286,28 @@ function checkMiscellaneous(req: M.RunInstancesRequest): void {
   if (req.DedicatedClusterId !== undefined) invalid("InvalidParameter.CdcNotSupported", "Dedicated clusters (CDC) are not available to this account.");
 }
 
-function resolveCharge(req: M.RunInstancesRequest, now: number): { chargeType: string; expiredAt: number | null; renewFlag: string | null } {
+/** `ms` plus whole calendar months (UTC). */
+export function addMonths(ms: number, months: number): number {
+  const date = new Date(ms);
+  date.setUTCMonth(date.getUTCMonth() + months);
+  return date.getTime();
+}
+
+export function checkPeriod(period: number, parameter: string): void {
+  if (!PREPAID_PERIODS.has(period)) {
+    invalid("InvalidPeriod", `\`${parameter}\` must be one of ${[...PREPAID_PERIODS].join(", ")} months, but ${period} was given.`);
+  }
+}
+
+export function checkRenewFlag(flag: string, parameter: string): string {
+  return oneOf(flag, RENEW_FLAGS, parameter);
+}
+
+/** The charge type of a purchase (RunInstances) or a switch (ModifyInstancesChargeType), with its expiry and renew flag. */
+export function resolveCharge(
+  req: Pick<M.RunInstancesRequest, "InstanceChargeType" | "InstanceChargePrepaid">,
+  now: number,
+): { chargeType: string; expiredAt: number | null; renewFlag: string | null } {
   const chargeType = oneOf(req.InstanceChargeType ?? "POSTPAID_BY_HOUR", CHARGE_TYPES, "InstanceChargeType");
   if (chargeType === "CDHPAID" || chargeType === "CDCPAID") {
     invalid("InvalidParameterValue", `\`InstanceChargeType\` ${chargeType} needs a dedicated host or cluster, and this account has none.`);
@@ -277,13 +315,33 @@ function resolveCharge(req: M.RunInstancesRequest, now: number): { chargeType: s
   if (chargeType !== "PREPAID") return { chargeType, expiredAt: null, renewFlag: null };
   const prepaid = req.InstanceChargePrepaid;
   if (!prepaid) invalid("MissingParameter", "The request is missing a required parameter `InstanceChargePrepaid` (required when InstanceChargeType is PREPAID).");
-  if (!PREPAID_PERIODS.has(prepaid.Period)) {
-    invalid("InvalidPeriod", `\`InstanceChargePrepaid.Period\` must be one of ${[...PREPAID_PERIODS].join(", ")} months, but ${prepaid.Period} was given.`);
-  }
-  const renewFlag = oneOf(prepaid.RenewFlag ?? "NOTIFY_AND_MANUAL_RENEW", RENEW_FLAGS, "InstanceChargePrepaid.RenewFlag");
-  const expires = new Date(now);
-  expires.setUTCMonth(expires.getUTCMonth() + prepaid.Period);
-  return { chargeType, expiredAt: expires.getTime(), renewFlag };
+  checkPeriod(prepaid.Period, "InstanceChargePrepaid.Period");
+  const renewFlag = checkRenewFlag(prepaid.RenewFlag ?? "NOTIFY_AND_MANUAL_RENEW", "InstanceChargePrepaid.RenewFlag");
+  return { chargeType, expiredAt: addMonths(now, prepaid.Period), renewFlag };
+}
+
+/** An account's instance quota for one zone and charge type: settings.instanceQuota instances. */
+export function zoneQuota(repo: InstanceRepository, settings: CvmSettings, zone: string, chargeType: string): { used: number; total: number; remaining: number } {
+  const used = repo.countInZone(zone, chargeType);
+  return { used, total: settings.instanceQuota, remaining: Math.max(0, settings.instanceQuota - used) };
+}
+
+/** Refuses `count` more instances of a charge type in a zone when the quota cannot take them. */
+export function checkInstanceQuota(
+  repo: InstanceRepository,
+  settings: CvmSettings,
+  zone: string,
+  chargeType: string,
+  count: number,
+  code = QUOTA_CODES[chargeType] ?? "LimitExceeded.InstanceQuota",
+): void {
+  const { used, total, remaining } = zoneQuota(repo, settings, zone, chargeType);
+  if (count > remaining) invalid(code, `The ${chargeType} instance quota of zone ${zone} is ${total}: ${used} are in use and ${count} were requested.`);
+}
+
+/** The host name an instance gets when none is asked for: VM-<last two octets>-<os>. */
+export function defaultHostName(privateIp: string, os: string): string {
+  return `VM-${privateIp.split(".").slice(2).join("-")}-${os}`;
 }
 
 export function runInstances(settings: CvmSettings): TypedHandler<M.RunInstancesRequest, M.RunInstancesResponse> {
@@ -323,13 +381,7 @@ export function runInstances(settings: CvmSettings): TypedHandler<M.RunInstances
     const net = new NetworkRepository(ctx.store.db, ctx.account.uin, ctx.region);
     const network = resolveNetwork(ctx, net, req, zone, count);
 
-    const used = repo.countInZone(zone, chargeType);
-    if (used + count > settings.instanceQuota) {
-      invalid(
-        QUOTA_CODES[chargeType] ?? "LimitExceeded.InstanceQuota",
-        `The ${chargeType} instance quota of zone ${zone} is ${settings.instanceQuota}: ${used} are in use and ${count} were requested.`,
-      );
-    }
+    checkInstanceQuota(repo, settings, zone, chargeType, count);
 
     const launchAt = now + TIMING_PROFILES[settings.timing].launch;
     const taken = new Set<string>();
@@ -364,16 +416,16 @@ export function runInstances(settings: CvmSettings): TypedHandler<M.RunInstances
         IsolatedSource: "NOTISOLATED",
         LicenseType: "TencentCloud",
         DisableApiTermination: req.DisableApiTermination ?? false,
-        HostName: req.HostName !== undefined ? expandName(req.HostName, i, count, privateIp) : `VM-${privateIp.split(".").slice(2).join("-")}-${image.osType === "windows" ? "windows" : image.Platform?.toLowerCase() ?? "linux"}`,
+        HostName: req.HostName !== undefined ? expandName(req.HostName, i, count, privateIp) : defaultHostName(privateIp, image.osType === "windows" ? "windows" : image.Platform?.toLowerCase() ?? "linux"),
         DefaultLoginUser: image.defaultLoginUser,
         DefaultLoginPort: image.defaultLoginPort,
         LatestOperationErrorMsg: "",
         EnableJumboFrame: req.EnableJumboFrame ?? false,
         CpuTopology: req.CpuTopology ?? { CoreCount: spec.cpu, ThreadPerCore: 2 },
       };
-      if (spec.gpuCount > 0) {
-        doc.GPUInfo = { GPUCount: spec.gpuCount, GPUId: Array.from({ length: Math.ceil(spec.gpuCount) }, () => `gpu-${randomBytes(4).toString("hex")}`), GPUType: spec.gpuType ?? "" };
-      }
+      const gpu = gpuInfo(spec);
+      if (gpu) doc.GPUInfo = gpu;
+      if (req.UserData !== undefined) doc.UserData = req.UserData;
       const record: InstanceRecord = {
         instanceId,
         uuid: randomUUID(),

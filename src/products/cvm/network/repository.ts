@@ -5,6 +5,7 @@ import { apiError } from "../../../protocol/errors.js";
 import { CATALOG } from "../catalog/regions.js";
 import { newResourceId } from "../ids.js";
 import { cidrContains, ipToNumber, numberToIp, parseCidr } from "./ipv4.js";
+import { prepared } from "../../../store/statements.js";
 
 export const DEFAULT_VPC_CIDR = "172.16.0.0/16";
 /** Addresses the VPC keeps for itself at each end of a subnet (network, gateway; broadcast). */
@@ -41,32 +42,28 @@ export class NetworkRepository {
 
   /** The default VPC, created with its zone subnets and default security group on first use. */
   defaultVpcId(now: number): string {
-    const existing = this.db
-      .prepare<[string, string], { vpc_id: string }>("SELECT vpc_id FROM cvm_vpcs WHERE account_uin = ? AND region = ? AND is_default = 1")
+    const existing = prepared<[string, string], { vpc_id: string }>(this.db, "SELECT vpc_id FROM cvm_vpcs WHERE account_uin = ? AND region = ? AND is_default = 1")
       .get(this.account, this.region);
     if (existing) return existing.vpc_id;
     const vpcId = newResourceId("vpc");
-    this.db
-      .prepare("INSERT INTO cvm_vpcs (account_uin, region, vpc_id, cidr, is_default, created_at) VALUES (?, ?, ?, ?, 1, ?)")
+    prepared(this.db, "INSERT INTO cvm_vpcs (account_uin, region, vpc_id, cidr, is_default, created_at) VALUES (?, ?, ?, ?, 1, ?)")
       .run(this.account, this.region, vpcId, DEFAULT_VPC_CIDR, now);
     const vpc = parseCidr(DEFAULT_VPC_CIDR);
-    const insertSubnet = this.db.prepare(
+    const insertSubnet = prepared(this.db, 
       "INSERT INTO cvm_subnets (account_uin, region, subnet_id, vpc_id, zone, cidr, is_default, next_host, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
     );
     (CATALOG.get(this.region)?.zones ?? []).forEach((zone, i) => {
       const cidr = `${numberToIp(vpc.base + i * 4096)}/20`;
       insertSubnet.run(this.account, this.region, newResourceId("subnet"), vpcId, zone.zone, cidr, FIRST_HOST, now);
     });
-    this.db
-      .prepare("INSERT INTO cvm_security_groups (account_uin, region, sg_id, name, is_default, created_at) VALUES (?, ?, ?, 'default', 1, ?)")
+    prepared(this.db, "INSERT INTO cvm_security_groups (account_uin, region, sg_id, name, is_default, created_at) VALUES (?, ?, ?, 'default', 1, ?)")
       .run(this.account, this.region, newResourceId("sg"), now);
     return vpcId;
   }
 
   defaultSubnet(zone: string, now: number): Subnet {
     const vpcId = this.defaultVpcId(now);
-    const row = this.db
-      .prepare<[string, string, string, string], SubnetRow>(
+    const row = prepared<[string, string, string, string], SubnetRow>(this.db, 
         "SELECT * FROM cvm_subnets WHERE account_uin = ? AND region = ? AND vpc_id = ? AND zone = ? AND is_default = 1",
       )
       .get(this.account, this.region, vpcId, zone);
@@ -76,32 +73,57 @@ export class NetworkRepository {
 
   defaultSecurityGroupId(now: number): string {
     this.defaultVpcId(now);
-    return this.db
-      .prepare<[string, string], { sg_id: string }>("SELECT sg_id FROM cvm_security_groups WHERE account_uin = ? AND region = ? AND is_default = 1")
+    return prepared<[string, string], { sg_id: string }>(this.db, "SELECT sg_id FROM cvm_security_groups WHERE account_uin = ? AND region = ? AND is_default = 1")
       .get(this.account, this.region)!.sg_id;
   }
 
   vpcExists(vpcId: string): boolean {
-    return this.db.prepare("SELECT 1 FROM cvm_vpcs WHERE account_uin = ? AND region = ? AND vpc_id = ?").get(this.account, this.region, vpcId) !== undefined;
+    return prepared(this.db, "SELECT 1 FROM cvm_vpcs WHERE account_uin = ? AND region = ? AND vpc_id = ?").get(this.account, this.region, vpcId) !== undefined;
   }
 
   findSubnet(subnetId: string): Subnet | undefined {
-    const row = this.db
-      .prepare<[string, string, string], SubnetRow>("SELECT * FROM cvm_subnets WHERE account_uin = ? AND region = ? AND subnet_id = ?")
+    const row = prepared<[string, string, string], SubnetRow>(this.db, "SELECT * FROM cvm_subnets WHERE account_uin = ? AND region = ? AND subnet_id = ?")
       .get(this.account, this.region, subnetId);
     return row ? toSubnet(row) : undefined;
   }
 
+  /**
+   * The subnet a VirtualPrivateCloud parameter names: both ids well formed, the VPC existing, the subnet
+   * existing and belonging to it. (The default VPC is created first, so an account's first call can name it.)
+   */
+  resolveSubnet(vpc: { VpcId: string; SubnetId: string }, now: number): Subnet {
+    if (!/^vpc-[a-z0-9]{8}$/.test(vpc.VpcId)) throw apiError("InvalidParameterValue.VpcIdMalformed", `The VPC id \`${vpc.VpcId.slice(0, 64)}\` in \`VirtualPrivateCloud.VpcId\` is malformed.`);
+    if (!/^subnet-[a-z0-9]{8}$/.test(vpc.SubnetId)) throw apiError("InvalidParameterValue.SubnetIdMalformed", `The subnet id \`${vpc.SubnetId.slice(0, 64)}\` in \`VirtualPrivateCloud.SubnetId\` is malformed.`);
+    this.defaultVpcId(now);
+    if (!this.vpcExists(vpc.VpcId)) throw apiError("InvalidParameterValue.VpcIdNotExist", `The VPC \`${vpc.VpcId}\` does not exist in region ${this.region}.`);
+    const found = this.findSubnet(vpc.SubnetId);
+    if (!found) throw apiError("InvalidParameterValue.SubnetNotExist", `The subnet \`${vpc.SubnetId}\` does not exist in region ${this.region}.`);
+    if (found.vpcId !== vpc.VpcId) throw apiError("InvalidParameterValue.VpcIdSubnetIdNotMatch", `The subnet ${vpc.SubnetId} belongs to VPC ${found.vpcId}, not ${vpc.VpcId}.`);
+    return found;
+  }
+
+  /** An instance can only use a subnet of its own zone. */
+  ensureSubnetInZone(subnet: Subnet, zone: string): void {
+    if (subnet.zone !== zone) throw apiError("InvalidParameterValue.SubnetIdZoneIdNotMatch", `The subnet ${subnet.subnetId} is in zone ${subnet.zone}, not ${zone}.`);
+  }
+
+  /** A security group the account can use from now on (the default one is made by defaultVpcId). */
+  createSecurityGroup(name: string, now: number): string {
+    const sgId = newResourceId("sg");
+    prepared(this.db, "INSERT INTO cvm_security_groups (account_uin, region, sg_id, name, is_default, created_at) VALUES (?, ?, ?, ?, 0, ?)")
+      .run(this.account, this.region, sgId, name, now);
+    return sgId;
+  }
+
   /** Which of these security groups do not exist. */
   missingSecurityGroups(ids: readonly string[]): string[] {
-    const stmt = this.db.prepare("SELECT 1 FROM cvm_security_groups WHERE account_uin = ? AND region = ? AND sg_id = ?");
+    const stmt = prepared(this.db, "SELECT 1 FROM cvm_security_groups WHERE account_uin = ? AND region = ? AND sg_id = ?");
     return ids.filter((id) => stmt.get(this.account, this.region, id) === undefined);
   }
 
   private ipInUse(subnetId: string, ip: string): boolean {
     return (
-      this.db
-        .prepare("SELECT 1 FROM cvm_instances WHERE account_uin = ? AND region = ? AND subnet_id = ? AND private_ip = ?")
+      prepared(this.db, "SELECT 1 FROM cvm_instances WHERE account_uin = ? AND region = ? AND subnet_id = ? AND private_ip = ?")
         .get(this.account, this.region, subnetId, ip) !== undefined
     );
   }
@@ -117,11 +139,16 @@ export class NetworkRepository {
     if (this.ipInUse(subnet.subnetId, ip)) throw apiError("VpcIpIsUsed", `The private IP ${ip} is already used in subnet ${subnet.subnetId}.`);
   }
 
+  /** Checks addresses asked for several instances at once: all different, each a free address of the subnet. */
+  checkRequestedIps(subnet: Subnet, ips: readonly string[]): void {
+    if (new Set(ips).size !== ips.length) throw apiError("VpcIpIsUsed", "`VirtualPrivateCloud.PrivateIpAddresses` names the same address twice.");
+    ips.forEach((ip) => this.checkRequestedIp(subnet, ip));
+  }
+
   /** The next free private IP of the subnet, in address order. */
   allocateIp(subnet: Subnet, taken: ReadonlySet<string>): string {
     const cidr = parseCidr(subnet.cidr);
-    const row = this.db
-      .prepare<[string, string, string], { next_host: number }>("SELECT next_host FROM cvm_subnets WHERE account_uin = ? AND region = ? AND subnet_id = ?")
+    const row = prepared<[string, string, string], { next_host: number }>(this.db, "SELECT next_host FROM cvm_subnets WHERE account_uin = ? AND region = ? AND subnet_id = ?")
       .get(this.account, this.region, subnet.subnetId)!;
     const last = cidr.size - RESERVED_AT_END;
     // Scan from where the last allocation stopped, wrapping once, so freed addresses are found again.
@@ -129,8 +156,7 @@ export class NetworkRepository {
       const host = FIRST_HOST + ((row.next_host - FIRST_HOST + i) % (last - FIRST_HOST));
       const ip = numberToIp(cidr.base + host);
       if (taken.has(ip) || this.ipInUse(subnet.subnetId, ip)) continue;
-      this.db
-        .prepare("UPDATE cvm_subnets SET next_host = ? WHERE account_uin = ? AND region = ? AND subnet_id = ?")
+      prepared(this.db, "UPDATE cvm_subnets SET next_host = ? WHERE account_uin = ? AND region = ? AND subnet_id = ?")
         .run(host + 1, this.account, this.region, subnet.subnetId);
       return ip;
     }
@@ -139,8 +165,8 @@ export class NetworkRepository {
 
   /** A public IPv4 address from the region's pool. */
   allocatePublicIp(): string {
-    this.db.prepare("INSERT INTO cvm_public_ips (region, next_ip) VALUES (?, 1) ON CONFLICT(region) DO UPDATE SET next_ip = next_ip + 1").run(this.region);
-    const n = this.db.prepare<[string], { next_ip: number }>("SELECT next_ip FROM cvm_public_ips WHERE region = ?").get(this.region)!.next_ip;
+    prepared(this.db, "INSERT INTO cvm_public_ips (region, next_ip) VALUES (?, 1) ON CONFLICT(region) DO UPDATE SET next_ip = next_ip + 1").run(this.region);
+    const n = prepared<[string], { next_ip: number }>(this.db, "SELECT next_ip FROM cvm_public_ips WHERE region = ?").get(this.region)!.next_ip;
     const regionIndex = [...CATALOG.keys()].indexOf(this.region);
     // 43.128.0.0/10 is Tencent Cloud's; one /16 per region, skipping .0 and .255 hosts.
     const base = ipToNumber(`43.${128 + regionIndex}.0.0`)!;

@@ -1,0 +1,155 @@
+// ModifyInstancesVpcAttribute, AssociateSecurityGroups and DisassociateSecurityGroups: an instance's place
+// in its VPC. All are asynchronous (LatestOperation, OPERATING until the `operation` phase has passed) and
+// all or nothing.
+import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
+import type { ActionContext, TypedHandler } from "../../../gateway/product.js";
+import { apiError } from "../../../protocol/errors.js";
+import { ipToNumber } from "../network/ipv4.js";
+import { NetworkRepository } from "../network/repository.js";
+import type { CvmSettings } from "../settings.js";
+import { beginOperation, runBatch } from "./lifecycle.js";
+import type { InstanceRecord } from "./repository.js";
+import { defaultHostName, MAX_SECURITY_GROUPS } from "./run.js";
+import type { InstanceState } from "./states.js";
+
+const SECURITY_GROUP_ID_RE = /^sg-[a-z0-9]{8}$/;
+/** Associate/DisassociateSecurityGroups take one security group per call (API reference, SecurityGroupIds). */
+const MAX_GROUPS_PER_CALL = 1;
+/**
+ * Security groups can change in any stable state but PENDING and SHUTDOWN; an instance that is starting,
+ * stopping or rebooting is refused with OperationDenied.InstanceOperationInProgress, as the vendor's list says.
+ */
+const SECURITY_GROUP_STATES: readonly InstanceState[] = ["RUNNING", "STOPPED", "STARTING", "STOPPING", "REBOOTING"];
+
+function network(ctx: ActionContext): NetworkRepository {
+  return new NetworkRepository(ctx.store.db, ctx.account.uin, ctx.region);
+}
+
+/**
+ * Moves instances to another subnet of their zone, or changes their private IP in the same subnet. The
+ * service stops a running instance for this and starts it again; ForceStop=false refuses running instances.
+ * ReserveHostName defaults to true (the Chinese API reference); false renames a default host name
+ * (VM-<octets>-<os>) after the new address.
+ */
+export function modifyInstancesVpcAttribute(settings: CvmSettings): TypedHandler<M.ModifyInstancesVpcAttributeRequest, M.ModifyInstancesVpcAttributeResponse> {
+  return (ctx, req) => {
+    const now = ctx.clock.now();
+    const vpc = req.VirtualPrivateCloud;
+    const ips = vpc.PrivateIpAddresses;
+    if (ips !== undefined && ips.length !== req.InstanceIds.length) {
+      throw apiError(
+        "InvalidParameterValue",
+        `\`VirtualPrivateCloud.PrivateIpAddresses\` must give one address per instance of \`InstanceIds\` (${req.InstanceIds.length}); ${ips.length} were given.`,
+      );
+    }
+    ips?.forEach((ip, i) => {
+      if (ipToNumber(ip) === undefined) {
+        throw apiError("InvalidParameterValue.IPAddressMalformed", `The IP address \`${ip.slice(0, 64)}\` in \`VirtualPrivateCloud.PrivateIpAddresses.${i}\` is malformed.`);
+      }
+    });
+    const net = network(ctx);
+    const subnet = net.resolveSubnet(vpc, now);
+    /** The address asked for an instance, if any. */
+    const requestedIp = (r: InstanceRecord) => ips?.[req.InstanceIds.indexOf(r.instanceId)];
+    /** An instance keeping its subnet and address needs no new one. */
+    const keepsIp = (r: InstanceRecord, ip: string) => r.subnetId === subnet.subnetId && r.privateIp === ip;
+    const taken = new Set<string>();
+    return runBatch(ctx, req.InstanceIds, {
+      action: "ModifyInstancesVpcAttribute",
+      allowed: req.ForceStop === false ? ["STOPPED"] : ["RUNNING", "STOPPED"],
+      check: (records) => {
+        for (const r of records) {
+          net.ensureSubnetInZone(subnet, r.zone);
+          if (r.state === "STOPPED" && r.doc.StopChargingMode === "STOP_CHARGING") {
+            throw apiError("UnsupportedOperation.StoppedModeStopCharging", `The instance \`${r.instanceId}\` is stopped without charging (STOP_CHARGING); start it before changing its VPC attributes.`);
+          }
+        }
+        const newIps = records.flatMap((r) => {
+          const ip = requestedIp(r);
+          return ip === undefined || keepsIp(r, ip) ? [] : [ip];
+        });
+        net.checkRequestedIps(subnet, newIps);
+      },
+      apply: (r) => {
+        const asked = requestedIp(r);
+        const ip = asked ?? (r.subnetId === subnet.subnetId ? r.privateIp : net.allocateIp(subnet, taken));
+        taken.add(ip);
+        const oldPrefix = defaultHostName(r.privateIp, "");
+        if (req.ReserveHostName === false && r.doc.HostName?.startsWith(oldPrefix)) {
+          r.doc.HostName = defaultHostName(ip, r.doc.HostName.slice(oldPrefix.length));
+        }
+        r.vpcId = subnet.vpcId;
+        r.subnetId = subnet.subnetId;
+        r.privateIp = ip;
+        beginOperation(ctx, settings, r, "ModifyInstancesVpcAttribute", "operation", r.state, r.state);
+      },
+    });
+  };
+}
+
+/** The one security group an Associate/Disassociate call names, well formed and existing. */
+function securityGroupOf(ctx: ActionContext, ids: readonly string[]): string {
+  if (ids.length === 0) throw apiError("MissingParameter", "The request is missing a required parameter `SecurityGroupIds`.");
+  if (ids.length > MAX_GROUPS_PER_CALL) {
+    throw apiError("InvalidParameterValue.LimitExceeded", `The parameter \`SecurityGroupIds\` accepts ${MAX_GROUPS_PER_CALL} security group per request, but ${ids.length} were given.`);
+  }
+  const sgId = ids[0]!;
+  if (!SECURITY_GROUP_ID_RE.test(sgId)) {
+    throw apiError("InvalidSgId.Malformed", `The security group id \`${sgId.slice(0, 64)}\` in \`SecurityGroupIds.0\` is malformed: it must be sg- followed by 8 lowercase letters or digits.`);
+  }
+  if (network(ctx).missingSecurityGroups([sgId]).length > 0) {
+    throw apiError("InvalidSecurityGroupId.NotFound", `The security group \`${sgId}\` does not exist in region ${ctx.region}.`);
+  }
+  return sgId;
+}
+
+type SecurityGroupsRequest = M.AssociateSecurityGroupsRequest & M.DisassociateSecurityGroupsRequest;
+
+/** One security group bound to or unbound from instances: `check` refuses an instance, `change` gives its new list. */
+function securityGroupOperation(
+  settings: CvmSettings,
+  action: string,
+  check: (r: InstanceRecord, groups: readonly string[], sgId: string) => void,
+  change: (groups: readonly string[], sgId: string) => string[],
+): TypedHandler<SecurityGroupsRequest, M.AssociateSecurityGroupsResponse> {
+  return (ctx, req) => {
+    const sgId = securityGroupOf(ctx, req.SecurityGroupIds);
+    return runBatch(ctx, req.InstanceIds, {
+      action,
+      allowed: SECURITY_GROUP_STATES,
+      check: (records) => records.forEach((r) => check(r, r.doc.SecurityGroupIds ?? [], sgId)),
+      apply: (r) => {
+        r.doc.SecurityGroupIds = change(r.doc.SecurityGroupIds ?? [], sgId);
+        beginOperation(ctx, settings, r, action, "operation", r.state, r.state);
+      },
+    });
+  };
+}
+
+/** Binds a security group to instances, after the ones they have (binding order is matching priority). */
+export function associateSecurityGroups(settings: CvmSettings): TypedHandler<M.AssociateSecurityGroupsRequest, M.AssociateSecurityGroupsResponse> {
+  return securityGroupOperation(
+    settings,
+    "AssociateSecurityGroups",
+    (r, groups, sgId) => {
+      if (!groups.includes(sgId) && groups.length >= MAX_SECURITY_GROUPS) {
+        throw apiError("LimitExceeded.AssociateUSGLimitExceeded", `The instance \`${r.instanceId}\` already has ${MAX_SECURITY_GROUPS} security groups, the most an instance can have.`);
+      }
+    },
+    (groups, sgId) => (groups.includes(sgId) ? [...groups] : [...groups, sgId]),
+  );
+}
+
+/** Unbinds a security group from instances; each must have it. An instance may be left with none. */
+export function disassociateSecurityGroups(settings: CvmSettings): TypedHandler<M.DisassociateSecurityGroupsRequest, M.DisassociateSecurityGroupsResponse> {
+  return securityGroupOperation(
+    settings,
+    "DisassociateSecurityGroups",
+    (r, groups, sgId) => {
+      if (!groups.includes(sgId)) {
+        throw apiError("FailedOperation.SecurityGroupActionFailed", `The security group \`${sgId}\` is not bound to the instance \`${r.instanceId}\`.`);
+      }
+    },
+    (groups, sgId) => groups.filter((id) => id !== sgId),
+  );
+}

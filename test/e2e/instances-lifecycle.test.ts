@@ -1,0 +1,292 @@
+// The instance lifecycle as a client sees it: transitions on the clock, refusals per state, filters,
+// accounts kept apart, a Terraform-style run, and state that survives a restart.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe as suite, expect, it } from "vitest";
+import { BASIC_RUN, describeOne, launchInstances, SETTLE_MS } from "../helpers/instances.js";
+import { cvmClient, rawRequest, sdkError, startTestServer, type CvmClientType, type TestServer } from "../helpers/server.js";
+
+let server: TestServer;
+let client: CvmClientType;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  client = cvmClient(server);
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  await rawRequest(server, { method: "POST", target: "/_tclocal/reset" });
+  server.clock.freeze();
+});
+
+async function state(id: string): Promise<string | undefined> {
+  return (await describeOne(client, id)).InstanceState;
+}
+
+suite("transitions", () => {
+  it("stops, starts and reboots through the transitional states", async () => {
+    const [id] = await launchInstances(server, client);
+    const stop = await client.StopInstances({ InstanceIds: [id!] });
+    expect(await state(id!)).toBe("STOPPING");
+    let i = await describeOne(client, id!);
+    expect(i.LatestOperation).toBe("StopInstances");
+    expect(i.LatestOperationState).toBe("OPERATING");
+    expect(i.LatestOperationRequestId).toBe(stop.RequestId);
+    server.clock.advance(SETTLE_MS);
+    i = await describeOne(client, id!);
+    expect(i.InstanceState).toBe("STOPPED");
+    expect(i.LatestOperationState).toBe("SUCCESS");
+    expect(i.StopChargingMode).toBe("KEEP_CHARGING");
+
+    await client.StartInstances({ InstanceIds: [id!] });
+    expect(await state(id!)).toBe("STARTING");
+    server.clock.advance(SETTLE_MS);
+    expect(await state(id!)).toBe("RUNNING");
+
+    await client.RebootInstances({ InstanceIds: [id!], StopType: "SOFT" });
+    expect(await state(id!)).toBe("REBOOTING");
+    server.clock.advance(SETTLE_MS);
+    expect(await state(id!)).toBe("RUNNING");
+  });
+
+  it("stays in a transitional state until the clock moves", async () => {
+    const { InstanceIdSet } = await client.RunInstances(BASIC_RUN);
+    server.clock.advance(500);
+    expect(await state(InstanceIdSet![0]!)).toBe("PENDING");
+    server.clock.advance(1500);
+    expect(await state(InstanceIdSet![0]!)).toBe("RUNNING");
+  });
+
+  it("terminates a pay-as-you-go instance: TERMINATING, then gone", async () => {
+    const [id] = await launchInstances(server, client);
+    await client.TerminateInstances({ InstanceIds: [id!] });
+    expect(await state(id!)).toBe("TERMINATING");
+    server.clock.advance(SETTLE_MS);
+    expect((await client.DescribeInstances({ InstanceIds: [id!] })).TotalCount).toBe(0);
+    expect((await sdkError(client.StartInstances({ InstanceIds: [id!] }))).code).toBe("InvalidInstanceId.NotFound");
+  });
+
+  it("moves a prepaid instance to the recycle bin first, and destroys it on the second call", async () => {
+    const [id] = await launchInstances(server, client, { InstanceChargeType: "PREPAID", InstanceChargePrepaid: { Period: 1 } });
+    await client.TerminateInstances({ InstanceIds: [id!] });
+    server.clock.advance(SETTLE_MS);
+    const bin = await describeOne(client, id!);
+    expect(bin.InstanceState).toBe("SHUTDOWN");
+    expect(bin.IsolatedSource).toBe("MANMADE");
+    expect((await sdkError(client.StartInstances({ InstanceIds: [id!] }))).code).toBe("UnsupportedOperation.InstanceStateShutdown");
+    await client.TerminateInstances({ InstanceIds: [id!] });
+    expect(await state(id!)).toBe("TERMINATING");
+    server.clock.advance(SETTLE_MS);
+    expect((await client.DescribeInstances({ InstanceIds: [id!] })).InstanceSet).toEqual([]);
+  });
+});
+
+suite("refusals", () => {
+  it("refuses each operation in a state that does not allow it, with the state's code", async () => {
+    const { InstanceIdSet } = await client.RunInstances(BASIC_RUN);
+    const id = InstanceIdSet![0]!;
+    expect((await sdkError(client.StopInstances({ InstanceIds: [id] }))).code).toBe("UnsupportedOperation.InstanceStatePending");
+    expect((await sdkError(client.TerminateInstances({ InstanceIds: [id] }))).code).toBe("UnsupportedOperation.InstanceStatePending");
+    server.clock.advance(SETTLE_MS);
+    expect((await sdkError(client.StartInstances({ InstanceIds: [id] }))).code).toBe("UnsupportedOperation.InstanceStateRunning");
+    await client.StopInstances({ InstanceIds: [id] });
+    expect((await sdkError(client.StopInstances({ InstanceIds: [id] }))).code).toBe("UnsupportedOperation.InstanceStateStopping");
+    expect((await sdkError(client.RebootInstances({ InstanceIds: [id] }))).code).toBe("UnsupportedOperation.InstanceStateStopping");
+    server.clock.advance(SETTLE_MS);
+    expect((await sdkError(client.StopInstances({ InstanceIds: [id] }))).code).toBe("UnsupportedOperation.InstanceStateStopped");
+    expect((await sdkError(client.RebootInstances({ InstanceIds: [id] }))).code).toBe("UnsupportedOperation.InstanceStateStopped");
+    await client.StartInstances({ InstanceIds: [id] });
+    expect((await sdkError(client.StartInstances({ InstanceIds: [id] }))).code).toBe("UnsupportedOperation.InstanceStateStarting");
+    server.clock.advance(SETTLE_MS);
+    await client.TerminateInstances({ InstanceIds: [id] });
+    expect((await sdkError(client.TerminateInstances({ InstanceIds: [id] }))).code).toBe("UnsupportedOperation.InstanceStateTerminating");
+  });
+
+  it("is all or nothing for a batch", async () => {
+    const [running] = await launchInstances(server, client);
+    const [other] = await launchInstances(server, client);
+    await client.StopInstances({ InstanceIds: [other!] });
+    server.clock.advance(SETTLE_MS);
+    expect((await sdkError(client.StopInstances({ InstanceIds: [running!, other!] }))).code).toBe("UnsupportedOperation.InstanceStateStopped");
+    expect(await state(running!)).toBe("RUNNING");
+  });
+
+  it("tells malformed ids from unknown ones, and enforces the batch limit", async () => {
+    expect((await sdkError(client.StartInstances({ InstanceIds: ["ins-1122"] }))).code).toBe("InvalidInstanceId.Malformed");
+    const unknown = await sdkError(client.StartInstances({ InstanceIds: ["ins-zzzzzzzz"] }));
+    expect(unknown.code).toBe("InvalidInstanceId.NotFound");
+    expect(unknown.message).toContain("ins-zzzzzzzz");
+    const many = Array.from({ length: 101 }, (_, i) => `ins-${String(i).padStart(8, "0")}`);
+    expect((await sdkError(client.StopInstances({ InstanceIds: many }))).code).toBe("InvalidParameterValue.LimitExceeded");
+    expect((await sdkError(client.StopInstances({ InstanceIds: [] }))).code).toBe("MissingParameter");
+  });
+
+  it("honours termination protection and refuses mixed charge types", async () => {
+    const [protectedId] = await launchInstances(server, client, { DisableApiTermination: true });
+    expect((await sdkError(client.TerminateInstances({ InstanceIds: [protectedId!] }))).code).toBe("UnsupportedOperation.InstancesProtected");
+    const [postpaid] = await launchInstances(server, client);
+    const [prepaid] = await launchInstances(server, client, { InstanceChargeType: "PREPAID", InstanceChargePrepaid: { Period: 1 } });
+    expect((await sdkError(client.TerminateInstances({ InstanceIds: [postpaid!, prepaid!] }))).code).toBe("UnsupportedOperation.InstanceMixedPricingModel");
+  });
+
+  it("validates StopType and StoppedMode", async () => {
+    const [id] = await launchInstances(server, client);
+    expect((await sdkError(client.StopInstances({ InstanceIds: [id!], StopType: "GENTLE" }))).code).toBe("InvalidParameterValue");
+    expect((await sdkError(client.StopInstances({ InstanceIds: [id!], StopType: "HARD", ForceStop: true }))).code).toBe("InvalidParameterCombination");
+    const [prepaid] = await launchInstances(server, client, { InstanceChargeType: "PREPAID", InstanceChargePrepaid: { Period: 1 } });
+    expect((await sdkError(client.StopInstances({ InstanceIds: [prepaid!], StoppedMode: "STOP_CHARGING" }))).code).toBe("UnsupportedOperation.StoppedModeStopCharging");
+    await client.StopInstances({ InstanceIds: [id!], StoppedMode: "STOP_CHARGING" });
+    server.clock.advance(SETTLE_MS);
+    expect((await describeOne(client, id!)).StopChargingMode).toBe("STOP_CHARGING");
+  });
+});
+
+suite("DescribeInstances", () => {
+  it("filters by every documented filter", async () => {
+    const [a] = await launchInstances(server, client, {
+      InstanceName: "alpha-web",
+      InternetAccessible: { InternetMaxBandwidthOut: 1 },
+      TagSpecification: [{ ResourceType: "instance", Tags: [{ Key: "team", Value: "blue" }] }],
+    });
+    const [b] = await launchInstances(server, client, { Placement: { Zone: "ap-guangzhou-4", ProjectId: 7 }, InstanceName: "beta-db" });
+    const ia = await describeOne(client, a!);
+    const ib = await describeOne(client, b!);
+    await client.StopInstances({ InstanceIds: [b!] });
+    server.clock.advance(SETTLE_MS);
+    const only = async (name: string, values: string[]) =>
+      ((await client.DescribeInstances({ Filters: [{ Name: name, Values: values }] })).InstanceSet ?? []).map((i) => i.InstanceId).sort();
+    expect(await only("zone", ["ap-guangzhou-4"])).toEqual([b]);
+    expect(await only("project-id", ["7"])).toEqual([b]);
+    expect(await only("vpc-id", [ia.VirtualPrivateCloud!.VpcId!])).toEqual([a, b].sort());
+    expect(await only("subnet-id", [ib.VirtualPrivateCloud!.SubnetId!])).toEqual([b]);
+    expect(await only("instance-id", [a!])).toEqual([a]);
+    expect(await only("uuid", [ib.Uuid!])).toEqual([b]);
+    expect(await only("security-group-id", [ia.SecurityGroupIds![0]!])).toEqual([a, b].sort());
+    expect(await only("instance-name", ["web"])).toEqual([a]);
+    expect(await only("instance-charge-type", ["POSTPAID_BY_HOUR"])).toEqual([a, b].sort());
+    expect(await only("instance-state", ["STOPPED"])).toEqual([b]);
+    expect(await only("private-ip-address", [ib.PrivateIpAddresses![0]!])).toEqual([b]);
+    expect(await only("public-ip-address", [ia.PublicIpAddresses![0]!])).toEqual([a]);
+    expect(await only("tag-key", ["team"])).toEqual([a]);
+    expect(await only("tag-value", ["blue"])).toEqual([a]);
+    expect(await only("tag:team", ["blue", "red"])).toEqual([a]);
+    expect(await only("tag:team", ["red"])).toEqual([]);
+    expect(await only("host-id", ["host-abcdefgh"])).toEqual([]);
+    expect(await only("dedicated-cluster-id", ["cluster-abcdefgh"])).toEqual([]);
+    expect(await only("ipv6-address", ["::1"])).toEqual([]);
+    const created = ia.CreatedTime!.replace("T", " ").replace("Z", "");
+    expect(await only("creation-start-time", [created])).toEqual([a, b].sort());
+    expect(await only("creation-end-time", ["2000-01-01 00:00:00"])).toEqual([]);
+    // Filters are ANDed, values ORed.
+    const both = await client.DescribeInstances({ Filters: [{ Name: "zone", Values: ["ap-guangzhou-3", "ap-guangzhou-4"] }, { Name: "instance-state", Values: ["RUNNING"] }] });
+    expect(both.InstanceSet!.map((i) => i.InstanceId)).toEqual([a]);
+  });
+
+  it("pages with Offset and Limit (default 20, max 100) and counts before paging", async () => {
+    await launchInstances(server, client, { InstanceCount: 25 });
+    const first = await client.DescribeInstances({});
+    expect(first.TotalCount).toBe(25);
+    expect(first.InstanceSet).toHaveLength(20);
+    const second = await client.DescribeInstances({ Offset: 20, Limit: 20 });
+    expect(second.InstanceSet).toHaveLength(5);
+    expect(new Set([...first.InstanceSet!, ...second.InstanceSet!].map((i) => i.InstanceId)).size).toBe(25);
+    expect((await sdkError(client.DescribeInstances({ Limit: 101 }))).code).toBe("InvalidParameterValue");
+    expect((await sdkError(client.DescribeInstances({ Offset: -1 }))).code).toBe("InvalidParameterValue");
+    const status = await client.DescribeInstancesStatus({ Limit: 100 });
+    expect(status.TotalCount).toBe(25);
+    expect(status.InstanceStatusSet!.every((s) => s.InstanceState === "RUNNING")).toBe(true);
+  });
+
+  it("answers the documented errors", async () => {
+    const error = async (req: Parameters<CvmClientType["DescribeInstances"]>[0]) => (await sdkError(client.DescribeInstances(req))).code;
+    expect(await error({ InstanceIds: ["ins-abcdefgh"], Filters: [{ Name: "zone", Values: ["ap-guangzhou-3"] }] })).toBe("InvalidParameter");
+    expect(await error({ InstanceIds: ["i-123"] })).toBe("InvalidInstanceId.Malformed");
+    expect(await error({ Filters: [{ Name: "colour", Values: ["red"] }] })).toBe("InvalidFilter");
+    expect(await error({ Filters: [{ Name: "zone", Values: ["a", "b", "c", "d", "e", "f"] }] })).toBe("InvalidFilterValue.LimitExceeded");
+    expect(await error({ Filters: [{ Name: "zone", Values: ["ap-shanghai-2"] }] })).toBe("InvalidZone.MismatchRegion");
+    expect(await error({ Filters: [{ Name: "vpc-id", Values: ["vpc-1"] }] })).toBe("InvalidParameterValue.VpcIdMalformed");
+    expect(await error({ Filters: [{ Name: "instance-id", Values: ["ins-1"] }] })).toBe("InvalidParameterValue.InstanceIdMalformed");
+    expect(await error({ Filters: [{ Name: "private-ip-address", Values: ["1.2.3"] }] })).toBe("InvalidParameterValue.IPAddressMalformed");
+    expect(await error({ Filters: [{ Name: "creation-start-time", Values: ["yesterday"] }] })).toBe("InvalidParameterValue.InvalidTimeFormat");
+    expect(await error({ Filters: [{ Name: "security-group-id", Values: ["sg-1"] }] })).toBe("InvalidSgId.Malformed");
+    expect((await client.DescribeInstances({ InstanceIds: ["ins-zzzzzzzz"] })).TotalCount).toBe(0);
+  });
+});
+
+suite("accounts and regions", () => {
+  it("keeps accounts and regions apart: another account's id is simply not found", async () => {
+    const [id] = await launchInstances(server, client);
+    const created = await rawRequest(server, { method: "POST", target: "/_tclocal/accounts", body: "{}" });
+    const other = created.json as unknown as { SecretId: string; SecretKey: string };
+    const intruder = cvmClient(server, { secretId: other.SecretId, secretKey: other.SecretKey });
+    expect((await intruder.DescribeInstances({})).TotalCount).toBe(0);
+    expect((await intruder.DescribeInstances({ InstanceIds: [id!] })).TotalCount).toBe(0);
+    expect((await sdkError(intruder.StopInstances({ InstanceIds: [id!] }))).code).toBe("InvalidInstanceId.NotFound");
+    expect((await sdkError(intruder.TerminateInstances({ InstanceIds: [id!] }))).code).toBe("InvalidInstanceId.NotFound");
+    expect(await state(id!)).toBe("RUNNING");
+    const shanghai = cvmClient(server, { region: "ap-shanghai" });
+    expect((await shanghai.DescribeInstances({})).TotalCount).toBe(0);
+    expect((await sdkError(shanghai.StopInstances({ InstanceIds: [id!] }))).code).toBe("InvalidInstanceId.NotFound");
+  });
+});
+
+suite("a Terraform-style run", () => {
+  it("creates with a ClientToken, polls, modifies, stops, starts, terminates and polls until gone", async () => {
+    server.clock.unfreeze();
+    const token = "terraform-20261122-0001";
+    const created = await client.RunInstances({ ...BASIC_RUN, InstanceName: "tf-web", ClientToken: token, InternetAccessible: { InternetMaxBandwidthOut: 10 } });
+    const id = created.InstanceIdSet![0]!;
+    // A retried create (the provider's retry after a timeout) must not make a second instance.
+    expect((await client.RunInstances({ ...BASIC_RUN, InstanceName: "tf-web", ClientToken: token })).InstanceIdSet).toEqual([id]);
+
+    const poll = async (done: (i: Awaited<ReturnType<typeof describeOne>> | undefined) => boolean): Promise<number> => {
+      for (let round = 1; round <= 40; round++) {
+        const { InstanceSet } = await client.DescribeInstances({ InstanceIds: [id] });
+        if (done(InstanceSet![0])) return round;
+        server.clock.advance(250);
+      }
+      throw new Error("polling gave up");
+    };
+    expect(await poll((i) => i?.InstanceState === "RUNNING")).toBeGreaterThan(1);
+
+    await client.ModifyInstancesAttribute({ InstanceIds: [id], InstanceName: "tf-web-renamed" });
+    await poll((i) => i?.LatestOperationState === "SUCCESS");
+    expect((await describeOne(client, id)).InstanceName).toBe("tf-web-renamed");
+
+    await client.StopInstances({ InstanceIds: [id] });
+    await poll((i) => i?.InstanceState === "STOPPED" && i.LatestOperationState === "SUCCESS");
+    await client.StartInstances({ InstanceIds: [id] });
+    await poll((i) => i?.InstanceState === "RUNNING" && i.LatestOperationState === "SUCCESS");
+    await client.TerminateInstances({ InstanceIds: [id] });
+    await poll((i) => i === undefined);
+  });
+});
+
+suite("restart", () => {
+  it("keeps instances and their states across a restart of the server", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "tclocal-restart-"));
+    try {
+      const first = await startTestServer({ inMemory: false, dataDir });
+      const c1 = cvmClient(first);
+      const [running, stopped] = await launchInstances(first, c1, { InstanceCount: 2, InstanceName: "keep-{R:1}" });
+      await c1.StopInstances({ InstanceIds: [stopped!] });
+      first.clock.advance(SETTLE_MS);
+      const before = (await c1.DescribeInstances({ InstanceIds: [running!, stopped!] })).InstanceSet;
+      await first.close();
+
+      const second = await startTestServer({ inMemory: false, dataDir });
+      try {
+        const c2 = cvmClient(second);
+        const after = (await c2.DescribeInstances({ InstanceIds: [running!, stopped!] })).InstanceSet;
+        expect(after).toEqual(before);
+        expect(after!.map((i) => i.InstanceState)).toEqual(["RUNNING", "STOPPED"]);
+        await c2.StartInstances({ InstanceIds: [stopped!] });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
