@@ -1,7 +1,7 @@
 // The API 3.0 response envelope. Every answer, success or error, is HTTP 200 with exactly
 // `Content-Type: application/json` (the Python SDK only parses errors under that exact value).
 import type { ServerResponse } from "node:http";
-import { stringifyWithRaw } from "./raw-json.js";
+import { serializeJson } from "./raw-json.js";
 
 export interface ErrorBody {
   Response: { Error: { Code: string; Message: string }; RequestId: string };
@@ -25,7 +25,7 @@ export function sendJson(
   extraHeaders: Record<string, string> = {},
   status = 200,
 ): void {
-  const payload = Buffer.from(stringifyWithRaw(body), "utf8");
+  const payload = serializeJson(body);
   res.writeHead(status, {
     "Content-Type": "application/json",
     "Content-Length": String(payload.length),

@@ -62,14 +62,29 @@ export const CVM_MIGRATIONS: readonly Migration[] = [
         created_at      INTEGER NOT NULL,
         expired_at      INTEGER,
         doc             TEXT NOT NULL,
-        -- The Instance object as DescribeInstances answers it, serialised, less the fields settle() changes.
-        view            TEXT NOT NULL,
+        -- The Instance object as DescribeInstances answers it, as UTF-8 JSON, less the fields settle() changes.
+        view            BLOB NOT NULL,
         PRIMARY KEY (account_uin, region, instance_id)
       );
       -- Listing order is creation order; the rowid after created_at keeps a batch in the order it was made.
       CREATE INDEX cvm_instances_listing ON cvm_instances(account_uin, region, created_at);
       CREATE INDEX cvm_instances_pending ON cvm_instances(account_uin, region, pending_at) WHERE pending_at IS NOT NULL;
+      CREATE INDEX cvm_instances_quota ON cvm_instances(account_uin, region, zone, charge_type);
       CREATE UNIQUE INDEX cvm_instances_private_ip ON cvm_instances(account_uin, region, subnet_id, private_ip);
+      -- Instances per account and region, kept by triggers: an unfiltered listing counts in constant time.
+      CREATE TABLE cvm_instance_counts (
+        account_uin TEXT NOT NULL,
+        region      TEXT NOT NULL,
+        n           INTEGER NOT NULL,
+        PRIMARY KEY (account_uin, region)
+      );
+      CREATE TRIGGER cvm_instances_counted_in AFTER INSERT ON cvm_instances BEGIN
+        INSERT INTO cvm_instance_counts (account_uin, region, n) VALUES (NEW.account_uin, NEW.region, 1)
+          ON CONFLICT (account_uin, region) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER cvm_instances_counted_out AFTER DELETE ON cvm_instances BEGIN
+        UPDATE cvm_instance_counts SET n = n - 1 WHERE account_uin = OLD.account_uin AND region = OLD.region;
+      END;
       CREATE TABLE cvm_client_tokens (
         account_uin  TEXT NOT NULL,
         region       TEXT NOT NULL,
