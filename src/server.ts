@@ -23,6 +23,8 @@ import { openStore, type Store } from "./store/store.js";
 export const MAX_HEADER_BYTES = 64 * 1024;
 /** A client that has not sent its whole request by then is dropped. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+/** How long a socket that got a client-error answer stays open for the client to read it. */
+const CLIENT_ERROR_LINGER_MS = 1_000;
 /** Past the largest body limit, a body is read and discarded up to this size, so that the client can read its answer. */
 const DRAIN_LIMIT = SIZE_LIMITS.tc3Post * 4;
 
@@ -32,6 +34,8 @@ export interface ServerOptions extends Config {
   wallClock?: Clock;
   clock?: ControllableClock;
   logger?: Logger;
+  /** How long a client may take to send a whole request (head and body) before it is dropped; default REQUEST_TIMEOUT_MS, 0 for no limit. */
+  requestTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -66,7 +70,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; 
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > DRAIN_LIMIT) {
+        // Not worth draining: cut the connection. Settle the promise too (destroy() emits neither `end` nor
+        // `error`, which left one pending promise, and its request, behind for every such body).
         req.destroy();
+        reject(new Error(`the request body is larger than ${DRAIN_LIMIT} bytes`));
         return;
       }
       if (size > limit) {
@@ -108,7 +115,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const target = splitTarget(req.url ?? "/");
-    const { body, truncated } = await readBody(req, SIZE_LIMITS.tc3Post);
+    let read: { body: Buffer; truncated: boolean };
+    try {
+      read = await readBody(req, SIZE_LIMITS.tc3Post);
+    } catch {
+      // Reading fails when the client closes the connection mid-body, or sends a body past DRAIN_LIMIT (the
+      // connection is cut): there is nobody left to answer, and it is not a server failure (an aborted body
+      // was logged as one, with an InternalError written to the dead socket).
+      return;
+    }
+    const { body, truncated } = read;
     if (truncated) res.setHeader("Connection", "close");
 
     if (target.path.startsWith("/_tclocal/")) {
@@ -133,8 +149,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     else logger.info(line, "request");
   }
 
+  const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const server: Server = createServer(
-    { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS },
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      // Node answers an HTTP/1.1 request without Host with a bare 400; the API answers everything with an
+      // envelope (the Host only takes part in the signature, §1), so let the request through.
+      requireHostHeader: false,
+      // Node checks the timeouts only this often (its default is 30 s): check often enough for a short timeout to hold.
+      connectionsCheckingInterval: requestTimeoutMs > 0 ? Math.max(10, Math.min(30_000, Math.floor(requestTimeoutMs / 4))) : 30_000,
+    },
     (req, res) => {
       onRequest(req, res).catch((error: unknown) => {
         const requestId = randomUUID();
@@ -144,6 +170,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
     },
   );
+  // An `Expect` other than 100-continue: Node would answer a bare 417. Serve the request as if it had none.
+  server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => server.emit("request", req, res));
+  // CONNECT never reaches the request handler (Node drops the socket unanswered): answer it through the
+  // gateway like any other method the API refuses (UnsupportedProtocol), then close.
+  server.on("connect", (req: IncomingMessage, socket: Socket) => {
+    const answer = gateway.handle({
+      method: req.method ?? "CONNECT",
+      target: req.url ?? "/",
+      headers: headerRecord(req),
+      body: Buffer.alloc(0),
+      bodyTruncated: false,
+      remoteAddress: socket.remoteAddress ?? "",
+    });
+    const payload = Buffer.from(JSON.stringify(answer.body), "utf8");
+    const head = Object.entries({ "Content-Type": "application/json", "Content-Length": String(payload.length), ...answer.headers, Connection: "close" })
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join("");
+    socket.on("error", () => socket.destroy());
+    socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\n${head}\r\n`, "latin1"), payload]));
+    const linger = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS);
+    linger.unref();
+    socket.once("close", () => clearTimeout(linger));
+    logger.info({ requestId: answer.requestId, ...answer.log }, "request");
+  });
   // A request the HTTP parser rejects (oversized head, garbage) still gets an envelope when the socket allows.
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable || error.code === "ECONNRESET") {
@@ -152,11 +202,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const requestId = randomUUID();
     const code = error.code === "HPE_HEADER_OVERFLOW" ? "RequestSizeLimitExceeded" : "InvalidRequest";
-    const message = code === "RequestSizeLimitExceeded" ? `The request head is larger than ${MAX_HEADER_BYTES} bytes.` : "The HTTP request is malformed.";
+    const message =
+      code === "RequestSizeLimitExceeded"
+        ? `The request head is larger than ${MAX_HEADER_BYTES} bytes.`
+        : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? `The request was not received in full within ${requestTimeoutMs} ms.`
+          : "The HTTP request is malformed.";
     const payload = JSON.stringify(errorBody(requestId, code, message));
     socket.end(
       `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nX-TC-RequestId: ${requestId}\r\nConnection: close\r\n\r\n${payload}`,
     );
+    // end() only half-closes (HTTP sockets allow half-open): a client that never closes its side would hold the
+    // socket for ever. Give it a moment to read the answer, then drop it.
+    const linger = setTimeout(() => socket.destroy(), requestTimeoutMs > 0 ? Math.min(CLIENT_ERROR_LINGER_MS, requestTimeoutMs) : CLIENT_ERROR_LINGER_MS);
+    linger.unref();
+    socket.once("close", () => clearTimeout(linger));
   });
 
   await new Promise<void>((resolve, reject) => {

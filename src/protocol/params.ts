@@ -22,6 +22,9 @@ type Node = string | Map<string, Node>;
 
 const INDEX_RE = /^(0|[1-9]\d{0,8})$/;
 
+/** How many `.`-separated segments a flattened parameter name may have; the deepest API path has far fewer. */
+export const MAX_NAME_DEPTH = 32;
+
 /** Builds the untyped tree: objects whose keys are all indexes become arrays, in index order. */
 function toValue(node: Node): ParamValue {
   if (typeof node === "string") return node;
@@ -41,6 +44,10 @@ export function unflattenRaw(pairs: ReadonlyArray<[string, string]>): Record<str
   for (const [key, value] of pairs) {
     const segments = key.split(".");
     if (segments.some((s) => s === "")) throw apiError("InvalidParameter", `The parameter name \`${key}\` is malformed.`);
+    // The tree is built and typed recursively: a name nested thousands deep would overflow the stack.
+    if (segments.length > MAX_NAME_DEPTH) {
+      throw apiError("InvalidParameter", `The parameter name \`${key.slice(0, 128)}\` is nested ${segments.length} levels deep; at most ${MAX_NAME_DEPTH} are allowed.`);
+    }
     let node = root;
     for (let i = 0; i < segments.length - 1; i++) {
       const next = node.get(segments[i]!);

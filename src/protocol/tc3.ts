@@ -42,6 +42,8 @@ export interface Tc3SigningInput {
   timestamp: string;
   date: string;
   service: string;
+  /** Keep the header values' case instead of lower-casing them (the SDKs sign values as given). */
+  rawValues?: boolean;
 }
 
 export interface Tc3Computation {
@@ -52,7 +54,8 @@ export interface Tc3Computation {
 
 export function tc3CanonicalRequest(input: Tc3SigningInput): string {
   const names = input.signedHeaders.split(";");
-  const canonicalHeaders = names.map((n) => `${n}:${(input.headers[n] ?? "").trim().toLowerCase()}\n`).join("");
+  const value = (n: string) => (input.headers[n] ?? "").trim();
+  const canonicalHeaders = names.map((n) => `${n}:${input.rawValues ? value(n) : value(n).toLowerCase()}\n`).join("");
   return [
     input.method,
     input.canonicalUri,
@@ -119,12 +122,18 @@ export function verifyTc3(
 ): Tc3Verification {
   const host = base.headers["host"] ?? "";
   const uris = requestPath === "/" ? ["/"] : ["/", requestPath];
+  // The official demo lower-cases the values; the SDKs sign them as given (all lower case in practice, but a
+  // user-set `Content-Type: Application/JSON` or an upper-case Host is signed that way).
+  const mixedCase = base.signedHeaders.split(";").some((n) => /[A-Z]/.test(base.headers[n] ?? ""));
+  const cases = mixedCase ? [false, true] : [false];
   let first: Tc3Computation | undefined;
   for (const candidateHost of hostCandidates(host)) {
     for (const canonicalUri of uris) {
-      const computed = tc3Compute({ ...base, canonicalUri, headers: { ...base.headers, host: candidateHost } }, secretKey);
-      first ??= computed;
-      if (signaturesEqual(computed.signature, expected)) return { ok: true, attempt: computed };
+      for (const rawValues of cases) {
+        const computed = tc3Compute({ ...base, canonicalUri, rawValues, headers: { ...base.headers, host: candidateHost } }, secretKey);
+        first ??= computed;
+        if (signaturesEqual(computed.signature, expected)) return { ok: true, attempt: computed };
+      }
     }
   }
   return { ok: false, attempt: first! };

@@ -1,22 +1,41 @@
 // Request validation generated from the official model: a JSON schema per structure, checked with Ajv.
-// Missing required field → MissingParameter; unknown field → UnknownParameter; wrong type → InvalidParameter.
+// Missing required field → MissingParameter; unknown field → UnknownParameter; wrong type → InvalidParameter;
+// a string or list past the generic request bounds → InvalidParameterValue.
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { apiError, type ApiError } from "./errors.js";
 import { isScalar, type ApiModel, type FieldModel } from "./model.js";
 
 type JsonSchema = Record<string, unknown>;
 
-function fieldSchema(field: FieldModel): JsonSchema {
+/**
+ * Limits every request meets whatever its model says, checked before any handler runs: no string longer
+ * than maxStringLength characters, no list longer than maxArrayItems. Handlers apply the documented,
+ * tighter limits of each parameter (100 instance ids, 21 data disks, 16 KiB of UserData, …).
+ */
+export interface RequestBounds {
+  maxStringLength: number;
+  maxArrayItems: number;
+}
+
+/** Far above every documented limit (UserData, the longest string, is 16 KiB once decoded). */
+export const REQUEST_BOUNDS: RequestBounds = { maxStringLength: 64 * 1024, maxArrayItems: 1000 };
+
+function fieldSchema(field: FieldModel, bounds: RequestBounds | undefined): JsonSchema {
   let schema: JsonSchema = isScalar(field.type)
     ? field.type === "any"
       ? {}
-      : { type: field.type }
+      : field.type === "string" && bounds
+        ? { type: "string", maxLength: bounds.maxStringLength }
+        : { type: field.type }
     : { $ref: `#/$defs/${field.type}` };
-  for (let i = 0; i < (field.array ?? 0); i++) schema = { type: "array", items: schema };
+  for (let i = 0; i < (field.array ?? 0); i++) {
+    schema = bounds ? { type: "array", maxItems: bounds.maxArrayItems, items: schema } : { type: "array", items: schema };
+  }
   return schema;
 }
 
-export function modelToJsonSchema(model: ApiModel): JsonSchema {
+/** The model as JSON schemas, one per structure; with `bounds`, strings and lists are bounded too. */
+export function modelToJsonSchema(model: ApiModel, bounds?: RequestBounds): JsonSchema {
   const defs: Record<string, JsonSchema> = {};
   for (const [name, struct] of Object.entries(model.types)) {
     const required = Object.entries(struct)
@@ -24,7 +43,7 @@ export function modelToJsonSchema(model: ApiModel): JsonSchema {
       .map(([k]) => k);
     defs[name] = {
       type: "object",
-      properties: Object.fromEntries(Object.entries(struct).map(([k, f]) => [k, fieldSchema(f)])),
+      properties: Object.fromEntries(Object.entries(struct).map(([k, f]) => [k, fieldSchema(f, bounds)])),
       ...(required.length > 0 ? { required } : {}),
       additionalProperties: false,
     };
@@ -47,6 +66,11 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+/** The value at a dotted path of the request. */
+function valueAt(data: unknown, path: string): unknown {
+  return path.split(".").reduce<unknown>((v, k) => (k === "" ? v : (v as Record<string, unknown>)?.[k]), data);
+}
+
 export function toApiError(error: ErrorObject, data: unknown): ApiError {
   switch (error.keyword) {
     case "required": {
@@ -63,9 +87,27 @@ export function toApiError(error: ErrorObject, data: unknown): ApiError {
         zh: `参数\`${path}\`未定义。`,
       });
     }
+    case "maxLength": {
+      const path = pathOf(error.instancePath);
+      const limit = (error.params as { limit: number }).limit;
+      return apiError("InvalidParameterValue", {
+        en: `The parameter \`${path}\` is longer than the limit of ${limit} characters.`,
+        zh: `参数\`${path}\`长度超过 ${limit} 个字符的限制。`,
+      });
+    }
+    case "maxItems": {
+      const path = pathOf(error.instancePath);
+      const limit = (error.params as { limit: number }).limit;
+      const count = valueAt(data, path);
+      const given = Array.isArray(count) ? `, but ${count.length} were given` : "";
+      return apiError("InvalidParameterValue", {
+        en: `The parameter \`${path}\` accepts at most ${limit} items${given}.`,
+        zh: `参数\`${path}\`最多包含 ${limit} 项。`,
+      });
+    }
     default: {
       const path = pathOf(error.instancePath);
-      const value = path.split(".").reduce<unknown>((v, k) => (k === "" ? v : (v as Record<string, unknown>)?.[k]), data);
+      const value = valueAt(data, path);
       const expected = error.keyword === "type" ? String((error.params as { type: string }).type) : error.message;
       const name = path === "" ? "request" : `parameter \`${path}\``;
       return apiError("InvalidParameter", {
@@ -81,8 +123,11 @@ export class ModelValidator {
   private readonly cache = new Map<string, ValidateFunction>();
   private readonly schemaId: string;
 
-  constructor(private readonly model: ApiModel) {
-    const schema = modelToJsonSchema(model);
+  constructor(
+    private readonly model: ApiModel,
+    bounds: RequestBounds = REQUEST_BOUNDS,
+  ) {
+    const schema = modelToJsonSchema(model, bounds);
     this.schemaId = schema.$id as string;
     this.ajv.addSchema(schema);
   }

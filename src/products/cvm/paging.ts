@@ -12,7 +12,8 @@ export interface Page {
 export function readPage(req: { Offset?: number; Limit?: number }): Page {
   const offset = req.Offset ?? 0;
   const limit = req.Limit ?? DEFAULT_LIMIT;
-  if (!Number.isInteger(offset) || offset < 0) {
+  // Safe integers only: 1e23 is an integer to JavaScript, but SQLite refuses it as an OFFSET (an InternalError).
+  if (!Number.isSafeInteger(offset) || offset < 0) {
     throw apiError("InvalidParameterValue", `The parameter \`Offset\` must be an integer of at least 0, but ${offset} was given.`);
   }
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
