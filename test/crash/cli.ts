@@ -1,0 +1,101 @@
+// `npm run crash -- [--cycles N] [--seed N] [--workers N] [--sample N] [--data-dir DIR] [--keep]`
+//
+// Runs the crash-safety cycles of test/crash/harness.ts (SIGKILL under a RunInstances/TerminateInstances
+// load, restart, invariants), prints one line per cycle and a summary. Exit code 1 when an invariant broke.
+import { parseArgs } from "node:util";
+import { formatCycle, runCrashCycles, type CycleReport } from "./harness.js";
+
+const USAGE = `Usage: npm run crash -- [options]
+
+  --cycles N        kill/restart cycles (default 20)
+  --seed N          seed of the load and of the kill moments (default: random, printed)
+  --workers N       concurrent SDK clients (default 8)
+  --kill-after A-B  kill after A to B ms of load (default 100-800)
+  --sample N        acknowledged ClientTokens retried after each crash (default 25)
+  --data-dir DIR    use this data dir (kept) instead of a temporary one
+  --keep            keep the temporary data dir
+  -h, --help        show this text
+`;
+
+function positiveInteger(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} \`${text}\` is not a positive integer`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      cycles: { type: "string" },
+      seed: { type: "string" },
+      workers: { type: "string" },
+      "kill-after": { type: "string" },
+      sample: { type: "string" },
+      "data-dir": { type: "string" },
+      keep: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const cycles = values.cycles === undefined ? 20 : positiveInteger(values.cycles, "--cycles");
+  const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
+  if (!Number.isInteger(seed)) throw new Error(`--seed \`${values.seed}\` is not an integer`);
+  let killAfterMs: [number, number] = [100, 800];
+  if (values["kill-after"] !== undefined) {
+    const match = /^(\d+)-(\d+)$/.exec(values["kill-after"]);
+    if (!match || Number(match[1]) > Number(match[2])) throw new Error(`--kill-after \`${values["kill-after"]}\` is not A-B (milliseconds, A ≤ B)`);
+    killAfterMs = [Number(match[1]), Number(match[2])];
+  }
+
+  process.stdout.write(`crash cycles: ${cycles}, seed ${seed}\n`);
+  const started = performance.now();
+  const summary = await runCrashCycles({
+    cycles,
+    seed,
+    killAfterMs,
+    ...(values.workers !== undefined ? { workers: positiveInteger(values.workers, "--workers") } : {}),
+    ...(values.sample !== undefined ? { sampleSize: positiveInteger(values.sample, "--sample") } : {}),
+    ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
+    keepDataDir: values.keep ?? false,
+    log: (line) => process.stdout.write(`${line}\n`),
+    onCycle: (report: CycleReport) => {
+      process.stdout.write(`${formatCycle(report, cycles)}\n`);
+      for (const violation of report.violations.slice(0, 20)) process.stdout.write(`    ✗ ${violation}\n`);
+      if (report.violations.length > 20) process.stdout.write(`    … and ${report.violations.length - 20} more\n`);
+    },
+  });
+
+  const sum = (f: (r: CycleReport) => number): number => summary.cycles.reduce((n, r) => n + f(r), 0);
+  const seconds = (performance.now() - started) / 1000;
+  process.stdout.write(
+    [
+      "",
+      `summary: ${summary.cycles.length} cycles in ${seconds.toFixed(1)} s (seed ${seed})`,
+      `  RunInstances        ${sum((r) => r.load.runsSent)} sent, ${sum((r) => r.load.runsAcked)} acknowledged (${sum((r) => r.load.instancesAcked)} instances), ${sum((r) => r.load.runsRefused)} refused`,
+      `  in flight at kill   ${sum((r) => r.load.runsUnknown)} RunInstances: ${sum((r) => r.verify.inFlightCommitted)} had committed, ${sum((r) => r.verify.inFlightCreated)} created on retry`,
+      `  TerminateInstances  ${sum((r) => r.load.terminatesSent)} sent, ${sum((r) => r.load.terminatesAcked)} acknowledged, ${sum((r) => r.load.terminatesRefused)} refused, ${sum((r) => r.load.terminatesUnknown)} in flight (${sum((r) => r.verify.terminatesApplied)} instances terminated, ${sum((r) => r.verify.terminatesNotApplied)} not)`,
+      `  answered after kill ${sum((r) => r.load.answeredAfterKill)} requests (acknowledged while the SIGKILL was on its way)`,
+      `  tokens retried      ${sum((r) => r.verify.tokensRetried)} acknowledged + ${sum((r) => r.load.runsUnknown)} in flight (each twice); ${summary.tokens} tokens in all`,
+      `  instances listed    ${summary.cycles.at(-1)?.verify.listed ?? 0} after the last restart`,
+      `  restart             ${Math.round(Math.min(...summary.cycles.map((r) => r.restartMs)))}-${Math.round(Math.max(...summary.cycles.map((r) => r.restartMs)))} ms to ready`,
+      `  violations          ${summary.violations.length}`,
+      summary.violations.length === 0 ? "PASS" : "FAIL",
+      "",
+    ].join("\n"),
+  );
+  if (values["data-dir"] !== undefined || values.keep) process.stdout.write(`data dir: ${summary.dataDir}\n`);
+  return summary.violations.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`crash: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(2);
+  },
+);
