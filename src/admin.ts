@@ -23,6 +23,7 @@ export interface AdminAnswer {
   body: object;
 }
 
+export const CLOCK_SETTING = "clock";
 const MAX_TEMPORARY_SECONDS = 43200;
 const DEFAULT_TEMPORARY_SECONDS = 1800;
 
@@ -110,7 +111,10 @@ export function handleAdmin(req: IncomingMessage, path: string, body: Buffer, de
     case "POST /_tclocal/clock": {
       const input = parseBody(body);
       if (isAnswer(input)) return input;
-      return changeClock(deps.clock, input);
+      const answer = changeClock(deps.clock, input);
+      // The clock is state: a restart keeps the time the tests moved it to.
+      if (answer.status === 200) deps.store.putSetting(CLOCK_SETTING, deps.clock.snapshot());
+      return answer;
     }
     case "POST /_tclocal/reset":
       deps.store.reset();

@@ -8,6 +8,11 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+export interface ClockState {
+  offsetMs?: number;
+  frozenAt?: number;
+}
+
 /** A clock that follows a base clock, shifted by an offset, or stands still while frozen. */
 export class ControllableClock implements Clock {
   private offsetMs = 0;
@@ -43,6 +48,16 @@ export class ControllableClock implements Clock {
   reset(): void {
     this.offsetMs = 0;
     this.frozenAt = undefined;
+  }
+
+  /** What a restart needs to keep the same time: the offset from the base clock, or the frozen instant. */
+  snapshot(): ClockState {
+    return this.frozenAt !== undefined ? { frozenAt: this.frozenAt } : { offsetMs: this.offsetMs };
+  }
+
+  restore(state: ClockState): void {
+    this.offsetMs = state.offsetMs ?? 0;
+    this.frozenAt = state.frozenAt;
   }
 
   get frozen(): boolean {

@@ -30,4 +30,14 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX credentials_account ON credentials(account_uin);
     `,
   },
+  {
+    id: "core/2",
+    description: "settings that survive a restart (the resource clock)",
+    sql: `
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
 ];
