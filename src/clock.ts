@@ -13,6 +13,12 @@ export interface ClockState {
   frozenAt?: number;
 }
 
+export function isClockState(value: unknown): value is ClockState {
+  if (typeof value !== "object" || value === null) return false;
+  const { offsetMs, frozenAt } = value as Record<string, unknown>;
+  return (offsetMs === undefined || Number.isFinite(offsetMs)) && (frozenAt === undefined || Number.isFinite(frozenAt));
+}
+
 /** A clock that follows a base clock, shifted by an offset, or stands still while frozen. */
 export class ControllableClock implements Clock {
   private offsetMs = 0;

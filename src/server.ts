@@ -3,9 +3,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { handleAdmin } from "./admin.js";
+import { CLOCK_SETTING, handleAdmin } from "./admin.js";
 import { DEFAULT_ACCOUNT } from "./auth/keys.js";
-import { ControllableClock, systemClock, type Clock } from "./clock.js";
+import { ControllableClock, isClockState, systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import { Gateway } from "./gateway/pipeline.js";
 import type { Product } from "./gateway/product.js";
@@ -92,6 +92,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clock = options.clock ?? new ControllableClock();
   const products = options.products ?? [createCvm({ timing: options.timing, instanceQuota: options.instanceQuota })];
   const store = openStore({ dataDir: options.dataDir, inMemory: options.inMemory }, products.flatMap((p) => p.migrations));
+  const savedClock = store.getSetting(CLOCK_SETTING);
+  if (isClockState(savedClock)) clock.restore(savedClock);
 
   const ensureDefaultAccount = (): Account =>
     store.transaction(() => {

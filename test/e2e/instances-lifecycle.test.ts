@@ -317,6 +317,15 @@ suite("restart", () => {
         expect(after).toEqual(before);
         expect(after!.map((i) => i.InstanceState)).toEqual(["RUNNING", "STOPPED"]);
         await c2.StartInstances({ InstanceIds: [stopped!] });
+        // The resource clock is state too: a clock frozen and moved over HTTP stays where it was put.
+        await adminRequest(second, "POST", "/_tclocal/clock", { Set: "2031-05-01T00:00:00Z", Freeze: true });
+      } finally {
+        await second.close();
+      }
+      const third = await startTestServer({ inMemory: false, dataDir });
+      try {
+        expect(third.clock.frozen).toBe(true);
+        expect(third.clock.now()).toBe(Date.parse("2031-05-01T00:00:00Z"));
       } finally {
         await second.close();
       }
