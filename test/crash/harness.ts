@@ -73,6 +73,8 @@ export interface TclocalProcess {
   readonly command: string;
   /** Milliseconds from spawn to the ready line. */
   readonly startupMs: number;
+  /** What the server printed up to and including its ready line. */
+  readonly banner: string;
   /** The last few kilobytes the server wrote to stderr. */
   stderr(): string;
   /** Whether the process has exited. */
@@ -90,6 +92,8 @@ export interface StartOptions {
   /** Options for node itself, before the script (e.g. ["--trace-gc"]). */
   nodeArgs?: readonly string[];
   readyTimeoutMs?: number;
+  /** TCLOCAL_* variables for the server (those of this process are never passed on). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -105,6 +109,7 @@ export async function startTclocal(options: StartOptions): Promise<TclocalProces
   // The TCLOCAL_* variables of this environment must not change the server under test.
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("TCLOCAL_") && name !== "NODE_OPTIONS") env[name] = value;
+  Object.assign(env, options.env);
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env });
 
@@ -140,7 +145,7 @@ export async function startTclocal(options: StartOptions): Promise<TclocalProces
 
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
   try {
-    const { host, port } = await new Promise<{ host: string; port: number }>((resolveReady, reject) => {
+    const { host, port, banner } = await new Promise<{ host: string; port: number; banner: string }>((resolveReady, reject) => {
       let stdout = "";
       const timer = setTimeout(() => fail(new Error(`tclocal printed no ready line within ${timeoutMs / 1000} s`)), timeoutMs);
       const fail = (error: Error): void => {
@@ -158,7 +163,7 @@ export async function startTclocal(options: StartOptions): Promise<TclocalProces
         // Keep draining stdout (the request log) so that the server never blocks on a full pipe.
         child.stdout?.off("data", onData);
         child.stdout?.resume();
-        resolveReady({ host: match[1]!, port: Number(match[2]) });
+        resolveReady({ host: match[1]!, port: Number(match[2]), banner: stdout.slice(0, match.index + match[0].length) });
       };
       child.once("error", fail);
       child.once("exit", onExit);
@@ -172,6 +177,7 @@ export async function startTclocal(options: StartOptions): Promise<TclocalProces
       url: `http://${host}:${port}`,
       command,
       startupMs: performance.now() - started,
+      banner,
       stderr: () => stderr,
       exited: () => hasExited,
       kill,

@@ -1,0 +1,63 @@
+// The `tclocal` command as a user runs it: the start-up banner, configuration through flags and
+// environment variables, and a clean stop.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
+import { sdkClient, startTclocal, type TclocalProcess } from "../crash/harness.js";
+
+const dataDir = mkdtempSync(join(tmpdir(), "tclocal-cli-"));
+const started: TclocalProcess[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((p) => p.stop()));
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function start(args: string[], env: Record<string, string> = {}): Promise<TclocalProcess> {
+  const server = await startTclocal({ dataDir, args, env });
+  started.push(server);
+  return server;
+}
+
+describe("tclocal command", () => {
+  it("prints the endpoint and the development key pair, then one ready line", async () => {
+    const server = await start(["--in-memory"]);
+    const lines = server.banner.trim().split("\n");
+    expect(server.banner).toContain(`endpoint    ${server.url}`);
+    expect(server.banner).toContain(`SecretId    ${DEFAULT_SECRET_ID}`);
+    expect(server.banner).toContain(`SecretKey   ${DEFAULT_SECRET_KEY}`);
+    expect(server.banner).toContain("storage     in memory");
+    expect(server.banner).toContain("signatures  verified");
+    expect(lines[lines.length - 1]).toBe(`tclocal ready on ${server.url}`);
+    expect(lines.filter((l) => l.includes("ready")).length).toBe(1);
+    const zones = await sdkClient(server.port).DescribeZones(null);
+    expect(zones.TotalCount).toBe(6);
+  });
+
+  it("takes its key pair and switches from environment variables, and never prints a user's own secret key", async () => {
+    const secretId = "AKIDmyOwnDevelopmentKey000000000000";
+    const secretKey = "myOwnSecretKeyThatMustNotBePrinted";
+    const server = await start(["--in-memory"], { TCLOCAL_SECRET_ID: secretId, TCLOCAL_SECRET_KEY: secretKey, TCLOCAL_SKIP_SIGNATURE_CHECK: "1", TCLOCAL_RATE_LIMITS: "off" });
+    expect(server.banner).toContain(`SecretId    ${secretId}`);
+    expect(server.banner).toContain("SecretKey   (from TCLOCAL_SECRET_KEY)");
+    expect(server.banner).not.toContain(secretKey);
+    expect(server.banner).toContain("signatures  NOT verified");
+    expect(server.banner).toContain("rate limits off");
+  });
+
+  it("keeps state in the data dir across a stop and a start, and stops cleanly on SIGTERM", async () => {
+    const first = await start([]);
+    expect(first.banner).toContain(`storage     ${dataDir} (SQLite)`);
+    const run = await sdkClient(first.port).RunInstances({ Placement: { Zone: "ap-guangzhou-3" }, ImageId: "img-9qabwvbn", InstanceType: "S5.MEDIUM4" });
+    await first.kill("SIGTERM");
+    expect(first.child.exitCode).toBe(0);
+    const second = await start([]);
+    const { InstanceSet } = await sdkClient(second.port).DescribeInstances({ InstanceIds: run.InstanceIdSet! });
+    expect(InstanceSet!.map((i) => i.InstanceId)).toEqual(run.InstanceIdSet);
+  });
+
+  it("refuses a bad flag with its usage and exit code 2", async () => {
+    await expect(startTclocal({ dataDir, args: ["--timing", "glacial"], readyTimeoutMs: 20_000 })).rejects.toThrow(/exited before it was ready \(code 2/);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
+import { loadConfig, type Config } from "../../src/config.js";
+
+function config(argv: string[], env: NodeJS.ProcessEnv = {}): Config {
+  const c = loadConfig(argv, env);
+  if (c === "help") throw new Error("unexpected help");
+  return c;
+}
+
+describe("loadConfig", () => {
+  it("has the documented defaults", () => {
+    expect(config([])).toEqual({
+      host: "127.0.0.1",
+      port: 4577,
+      dataDir: "./.tclocal",
+      inMemory: false,
+      secretId: DEFAULT_SECRET_ID,
+      secretKey: DEFAULT_SECRET_KEY,
+      verifySignatures: true,
+      throttle: { enabled: true, overrides: {} },
+      logLevel: "info",
+      timing: "fast",
+      instanceQuota: 500,
+    });
+  });
+
+  it("reads every environment variable", () => {
+    const c = config([], {
+      TCLOCAL_HOST: "0.0.0.0",
+      TCLOCAL_PORT: "9000",
+      TCLOCAL_DATA_DIR: "/tmp/x",
+      TCLOCAL_IN_MEMORY: "1",
+      TCLOCAL_SECRET_ID: "AKIDother00000000000000",
+      TCLOCAL_SECRET_KEY: "otherKey",
+      TCLOCAL_SKIP_SIGNATURE_CHECK: "true",
+      TCLOCAL_RATE_LIMITS: "DescribeZones=5,*=100",
+      TCLOCAL_LOG_LEVEL: "warn",
+      TCLOCAL_TIMING: "realistic",
+      TCLOCAL_INSTANCE_QUOTA: "7",
+    });
+    expect(c).toMatchObject({ host: "0.0.0.0", port: 9000, dataDir: "/tmp/x", inMemory: true, secretId: "AKIDother00000000000000", secretKey: "otherKey", verifySignatures: false, logLevel: "warn", timing: "realistic", instanceQuota: 7 });
+    expect(c.throttle).toEqual({ enabled: true, overrides: { DescribeZones: 5, "*": 100 } });
+  });
+
+  it("lets a flag win over its variable", () => {
+    const c = config(["--port", "1234", "--host", "::1", "--data-dir", "d", "--in-memory", "--skip-signature-check", "--rate-limits", "off", "--timing", "instant", "--instance-quota", "3", "--log-level", "silent"], {
+      TCLOCAL_PORT: "9000",
+      TCLOCAL_TIMING: "realistic",
+    });
+    expect(c).toMatchObject({ port: 1234, host: "::1", dataDir: "d", inMemory: true, verifySignatures: false, timing: "instant", instanceQuota: 3, logLevel: "silent" });
+    expect(c.throttle.enabled).toBe(false);
+  });
+
+  it("refuses bad values and unknown flags", () => {
+    expect(() => config(["--port", "70000"])).toThrow(/port/);
+    expect(() => config(["--timing", "slow"])).toThrow(/timing/);
+    expect(() => config(["--instance-quota", "-1"])).toThrow(/quota/);
+    expect(() => config(["--rate-limits", "DescribeZones=fast"])).toThrow(/rate limit/);
+    expect(() => config(["--colour"])).toThrow();
+    expect(loadConfig(["--help"], {})).toBe("help");
+  });
+});
