@@ -5,31 +5,28 @@
 //   npm run bench -- [--seconds N] [--count N] [--warmup S] [--scenarios describe,run] [--sizes 1000,10000] [--source]
 //
 // This is a measurement, not a test: the PASS/FAIL lines at the end do not change the exit code.
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { createRequire } from "node:module";
 import { createServer } from "node:net";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { IMAGE_ID, INSTANCE_TYPE, ROOT, ZONES } from "../test/crash/harness.js";
+import {
+  isObject,
+  percentileOfSorted as percentile,
+  positiveNumber,
+  processCpuSeconds,
+  progress,
+  signedPostHeaders,
+  type Json,
+} from "./common.js";
 
 // ---------------------------------------------------------------------------------------------------
 // Constants
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const SECRET_ID = "AKIDtclocalDefaultDevelopmentKey0000";
-const SECRET_KEY = "tclocalDefaultDevelopmentSecret0";
-const REGION = "ap-guangzhou";
-const VERSION = "2017-03-12";
-const SERVICE = "cvm";
-/**
- * The zones of ap-guangzhou that sell instances. Each zone's default subnet is a /20 (about 4,090 private
- * addresses), so 10,000 instances do not fit in one zone: seeding and RunInstances go round-robin over these.
- */
-const ZONES = ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6", "ap-guangzhou-7"] as const;
-const IMAGE_ID = "img-9qabwvbn";
-const INSTANCE_TYPE = "S5.MEDIUM4";
+// Each of the ZONES' default subnet is a /20 (about 4,090 private addresses), so 10,000 instances do not fit
+// in one zone: seeding and RunInstances go round-robin over them.
 const SEED_BATCH = 500;
 const TERMINATE_BATCH = 100;
 const DESCRIBE_LIMIT = 100;
@@ -39,10 +36,6 @@ const TARGET_RPS_10K_C16 = 700;
 const TARGET_RATIO = 0.8;
 /** Large answers are parsed and checked in full once in this many calls; the rest by their first bytes. */
 const FULL_CHECK_EVERY = 16;
-
-/** The official SDK's signer (a CommonJS default export), as test/helpers/server.ts loads it. */
-type SignClass = (typeof import("tencentcloud-sdk-nodejs-common/tencentcloud/common/sign.js"))["default"];
-const Sign = (createRequire(import.meta.url)("tencentcloud-sdk-nodejs-common/tencentcloud/common/sign.js") as { default: SignClass }).default;
 
 // ---------------------------------------------------------------------------------------------------
 // Options
@@ -68,12 +61,6 @@ const USAGE = `Usage: npm run bench -- [options]
   --source               run the server from src/ through tsx even when dist/ exists
   -h, --help             show this text
 `;
-
-function positiveNumber(text: string, flag: string, integer: boolean): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} \`${text}\` is not a positive ${integer ? "integer" : "number"}`);
-  return n;
-}
 
 function parseOptions(argv: string[]): Options | "help" {
   const { values } = parseArgs({
@@ -212,40 +199,7 @@ async function startTclocal(forceSource: boolean): Promise<ServerProcess> {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// CPU accounting: the generator through process.cpuUsage, the server through /proc (Linux; absent elsewhere).
-
-const CLOCK_TICKS = ((): number => {
-  try {
-    const n = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-    return Number.isFinite(n) && n > 0 ? n : 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU seconds the process has used, or undefined when /proc cannot be read. */
-function processCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name (which may hold spaces and is closed by the last ')').
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / CLOCK_TICKS : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The load generator
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-function isObject(value: Json | undefined): value is { [key: string]: Json } {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+// The load generator (CPU accounting: the generator through process.cpuUsage, the server through /proc).
 
 /** Checks a parsed answer; returns a short description of what is wrong, or undefined when it is a success. */
 type Check = (response: { [key: string]: Json }) => string | undefined;
@@ -272,20 +226,7 @@ class Tc3Client {
    */
   call(action: string, body: Buffer, check: Check, expectedPrefix?: string): Promise<CallResult> {
     const fullCheck = expectedPrefix === undefined || this.calls++ % FULL_CHECK_EVERY === 0;
-    const timestamp = Math.floor(Date.now() / 1000);
-    const contentType = "application/json";
-    const authorization = Sign.sign3({
-      method: "POST",
-      url: `http://${this.host}:${this.port}/`,
-      payload: body,
-      timestamp,
-      service: SERVICE,
-      secretId: SECRET_ID,
-      secretKey: SECRET_KEY,
-      multipart: false,
-      boundary: "",
-      headers: { "Content-Type": contentType },
-    });
+    const headers = signedPostHeaders(this.host, this.port, action, body);
     return new Promise((resolveCall) => {
       const req = request(
         {
@@ -294,15 +235,7 @@ class Tc3Client {
           method: "POST",
           path: "/",
           agent: this.agent,
-          headers: {
-            "Content-Type": contentType,
-            "Content-Length": String(body.length),
-            Authorization: authorization,
-            "X-TC-Action": action,
-            "X-TC-Version": VERSION,
-            "X-TC-Timestamp": String(timestamp),
-            "X-TC-Region": REGION,
-          },
+          headers,
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -415,12 +348,6 @@ async function runPhase(
   };
 }
 
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Scenarios
 
@@ -469,10 +396,6 @@ function rps(result: PhaseResult): number {
 
 // ---------------------------------------------------------------------------------------------------
 // Output
-
-function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
 
 interface Column {
   title: string;

@@ -15,10 +15,8 @@
 // RSS (/proc/<pid>/status VmRSS, sampled each second) and latency. At the end the last interval is compared
 // with the second (the first includes the warm-up): PASS when the mean RSS and the p99 latency of the last
 // are at most 10% above the second's. Exit code 1 on FAIL.
-import { execFileSync } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -26,9 +24,6 @@ import { TIMING_PROFILES, isTimingProfile, type TimingProfile } from "../src/pro
 import {
   IMAGE_ID,
   INSTANCE_TYPE,
-  REGION,
-  SECRET_ID,
-  SECRET_KEY,
   ZONES,
   between,
   pick,
@@ -38,6 +33,16 @@ import {
   type Random,
   type TclocalProcess,
 } from "../test/crash/harness.js";
+import {
+  isObject,
+  percentileOfSorted,
+  positiveNumber,
+  processCpuSeconds,
+  progress,
+  signedPostHeaders,
+  type Json,
+  type JsonObject,
+} from "./common.js";
 
 // ---------------------------------------------------------------------------------------------------
 // Options
@@ -74,12 +79,6 @@ const USAGE = `Usage: npm run soak -- [options]
   -h, --help         show this text
 `;
 
-function positive(text: string, flag: string, integer: boolean): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} \`${text}\` is not a positive ${integer ? "integer" : "number"}`);
-  return n;
-}
-
 function parseOptions(argv: string[]): Options | "help" {
   const { values } = parseArgs({
     args: argv,
@@ -101,8 +100,8 @@ function parseOptions(argv: string[]): Options | "help" {
     strict: true,
   });
   if (values.help) return "help";
-  const minutes = values.minutes === undefined ? 10 : positive(values.minutes, "--minutes", false);
-  const intervalSeconds = values.interval !== undefined ? positive(values.interval, "--interval", false) : minutes < 3 ? 10 : 60;
+  const minutes = values.minutes === undefined ? 10 : positiveNumber(values.minutes, "--minutes", false);
+  const intervalSeconds = values.interval !== undefined ? positiveNumber(values.interval, "--interval", false) : minutes < 3 ? 10 : 60;
   const timing = values.timing ?? "fast";
   if (!isTimingProfile(timing) || timing === "realistic") throw new Error(`--timing \`${timing}\` is not fast or instant`);
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
@@ -110,9 +109,9 @@ function parseOptions(argv: string[]): Options | "help" {
   return {
     minutes,
     intervalSeconds,
-    rps: values.rps === undefined ? 150 : positive(values.rps, "--rps", false),
-    concurrency: values.concurrency === undefined ? 16 : positive(values.concurrency, "--concurrency", true),
-    instances: values.instances === undefined ? 500 : positive(values.instances, "--instances", true),
+    rps: values.rps === undefined ? 150 : positiveNumber(values.rps, "--rps", false),
+    concurrency: values.concurrency === undefined ? 16 : positiveNumber(values.concurrency, "--concurrency", true),
+    instances: values.instances === undefined ? 500 : positiveNumber(values.instances, "--instances", true),
     timing,
     seed,
     logLevel: values["log-level"] ?? "warn",
@@ -125,16 +124,6 @@ function parseOptions(argv: string[]): Options | "help" {
 
 // ---------------------------------------------------------------------------------------------------
 // Signed requests: TC3-HMAC-SHA256 by the official signer, over keep-alive connections.
-
-type SignClass = (typeof import("tencentcloud-sdk-nodejs-common/tencentcloud/common/sign.js"))["default"];
-const Sign = (createRequire(import.meta.url)("tencentcloud-sdk-nodejs-common/tencentcloud/common/sign.js") as { default: SignClass }).default;
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-function isObject(value: Json | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** ok: the Response object; api: the service's error code; transport: no usable answer. */
 type Outcome = { kind: "ok"; response: JsonObject } | { kind: "api"; code: string; message: string } | { kind: "transport"; message: string };
@@ -154,19 +143,7 @@ class SignedClient {
 
   call(action: string, params: object): Promise<Outcome> {
     const body = Buffer.from(JSON.stringify(params));
-    const timestamp = Math.floor(Date.now() / 1000);
-    const authorization = Sign.sign3({
-      method: "POST",
-      url: `http://127.0.0.1:${this.port}/`,
-      payload: body,
-      timestamp,
-      service: "cvm",
-      secretId: SECRET_ID,
-      secretKey: SECRET_KEY,
-      multipart: false,
-      boundary: "",
-      headers: { "Content-Type": "application/json" },
-    });
+    const headers = signedPostHeaders("127.0.0.1", this.port, action, body);
     return new Promise((resolveCall) => {
       const req = request(
         {
@@ -176,15 +153,7 @@ class SignedClient {
           path: "/",
           agent: this.agent,
           timeout: 30_000,
-          headers: {
-            "Content-Type": "application/json",
-            "Content-Length": String(body.length),
-            Authorization: authorization,
-            "X-TC-Action": action,
-            "X-TC-Version": "2017-03-12",
-            "X-TC-Timestamp": String(timestamp),
-            "X-TC-Region": REGION,
-          },
+          headers,
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -312,34 +281,12 @@ function newInterval(index: number): Interval {
 }
 
 function percentile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  return percentileOfSorted(Float64Array.from(values).sort(), q);
 }
 
 const mean = (values: readonly number[]): number => (values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length);
 const mb = (bytes: number | undefined): string => (bytes === undefined || !Number.isFinite(bytes) ? "-" : (bytes / 1024 / 1024).toFixed(1));
 const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : "-");
-
-const CLOCK_TICKS = ((): number => {
-  try {
-    const n = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-    return Number.isFinite(n) && n > 0 ? n : 100;
-  } catch {
-    return 100;
-  }
-})();
-
-function processCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-    return Number.isFinite(seconds) ? seconds : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function databaseBytes(dataDir: string): number | undefined {
   let total = 0;
@@ -467,10 +414,6 @@ class Soak {
     if (targets.length === 0) return this.describe();
     return this.act(stop ? "StopInstances" : "StartInstances", targets);
   }
-}
-
-function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
 }
 
 function clockTime(seconds: number): string {

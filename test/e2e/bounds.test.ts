@@ -7,13 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
 import { cvm } from "../../src/products/cvm/index.js";
 import type { FieldModel } from "../../src/protocol/model.js";
+import { instanceActionRequest, networkOf, type InstanceNetwork } from "../helpers/instance-actions.js";
 import { BASIC_RUN, describeOne, launchInstances } from "../helpers/instances.js";
 import {
+  codeOf,
   cvmClient,
-  envelopeOf,
+  errorOf,
+  okOf,
   rawRequest,
   Sign,
   signedTc3Request,
+  signTc3Post,
   sleep,
   startTestServer,
   type CvmClientType,
@@ -22,22 +26,6 @@ import {
 } from "../helpers/server.js";
 
 const MiB = 1024 * 1024;
-
-function errorOf(response: RawResponse): { Code: string; Message: string } {
-  const { error } = envelopeOf(response);
-  if (!error) throw new Error(`expected an error, got ${response.text.slice(0, 300)}`);
-  return error;
-}
-
-function codeOf(response: RawResponse): string {
-  return errorOf(response).Code;
-}
-
-function okOf(response: RawResponse): Record<string, unknown> {
-  const { error } = envelopeOf(response);
-  if (error) throw new Error(`expected success, got ${error.Code}: ${error.Message.slice(0, 300)}`);
-  return response.json.Response;
-}
 
 /** The code of an SDK call, or "Success". */
 async function sdkCode(call: Promise<unknown>): Promise<string> {
@@ -350,51 +338,6 @@ describe("GET query size (32 KiB)", () => {
 
 // ---------------------------------------------------------------------------------------------------
 
-interface OwnNetwork {
-  vpcId: string;
-  subnetId: string;
-  securityGroupId: string;
-}
-
-/** A request of a batch action naming `ids`, valid in every other respect. */
-function batchRequest(action: string, ids: string[], net: OwnNetwork): Record<string, unknown> {
-  const many = { InstanceIds: ids };
-  switch (action) {
-    case "DescribeInstances":
-    case "DescribeInstancesStatus":
-    case "StartInstances":
-    case "StopInstances":
-    case "RebootInstances":
-    case "TerminateInstances":
-      return many;
-    case "ResetInstancesPassword":
-      return { ...many, Password: "Tclocal2026pass", ForceStop: true };
-    case "ResetInstancesType":
-      return { ...many, InstanceType: "S5.LARGE8", ForceStop: true };
-    case "ModifyInstancesAttribute":
-      return { ...many, InstanceName: "renamed" };
-    case "ModifyInstancesProject":
-      return { ...many, ProjectId: 0 };
-    case "ModifyInstancesChargeType":
-      return { ...many, InstanceChargeType: "PREPAID", InstanceChargePrepaid: { Period: 1 } };
-    case "ModifyInstancesRenewFlag":
-      return { ...many, RenewFlag: "NOTIFY_AND_AUTO_RENEW" };
-    case "RenewInstances":
-      return { ...many, InstanceChargePrepaid: { Period: 1 } };
-    case "ModifyInstancesVpcAttribute":
-      return { ...many, VirtualPrivateCloud: { VpcId: net.vpcId, SubnetId: net.subnetId } };
-    case "AssociateSecurityGroups":
-    case "DisassociateSecurityGroups":
-      return { ...many, SecurityGroupIds: [net.securityGroupId] };
-    case "DescribeInstancesAttributes":
-      return { ...many, Attributes: ["UserData"] };
-    case "DescribeInstancesOperationLimit":
-      return { ...many, Operation: "INSTANCE_DEGRADE" };
-    default:
-      throw new Error(`no batch case for ${action}: add one here`);
-  }
-}
-
 /** How many instances each batch action takes (API reference); 100 unless listed. */
 const BATCH_MAX: Record<string, number> = { ModifyInstancesChargeType: 20, ResetInstancesType: 1 };
 
@@ -406,26 +349,25 @@ const fakeIds = (n: number) => Array.from({ length: n }, (_, i) => `ins-${i.toSt
 describe("list lengths at the documented maxima", () => {
   let client: CvmClientType;
   let instanceId: string;
-  let net: OwnNetwork;
+  let net: InstanceNetwork;
   let before: unknown;
 
   beforeAll(async () => {
     client = cvmClient(server);
     [instanceId] = (await launchInstances(server, client, { InstanceName: "bounded" })) as [string];
-    const instance = await describeOne(client, instanceId);
-    net = { vpcId: instance.VirtualPrivateCloud!.VpcId, subnetId: instance.VirtualPrivateCloud!.SubnetId, securityGroupId: instance.SecurityGroupIds![0]! };
+    net = networkOf(await describeOne(client, instanceId));
     before = await describeOne(client, instanceId);
   });
 
   it("covers every batch action", () => {
     expect(BATCH_ACTIONS.length).toBeGreaterThanOrEqual(18);
-    for (const action of BATCH_ACTIONS) expect(() => batchRequest(action, ["ins-00000000"], net), action).not.toThrow();
+    for (const action of BATCH_ACTIONS) expect(() => instanceActionRequest(action, ["ins-00000000"], net), action).not.toThrow();
   });
 
   it("101 InstanceIds (one of them a real instance) → InvalidParameterValue.LimitExceeded on every batch action, and nothing changes", async () => {
     const ids = [instanceId, ...fakeIds(100)];
     for (const action of BATCH_ACTIONS) {
-      const response = await signedTc3Request(server, { action, body: JSON.stringify(batchRequest(action, ids, net)) });
+      const response = await signedTc3Request(server, { action, body: JSON.stringify(instanceActionRequest(action, ids, net)) });
       const error = errorOf(response);
       expect(error.Code, action).toBe("InvalidParameterValue.LimitExceeded");
       expect(error.Message, action).toContain("101");
@@ -436,9 +378,9 @@ describe("list lengths at the documented maxima", () => {
   it("one over each action's own maximum → LimitExceeded; at the maximum the ids are looked up", async () => {
     for (const action of BATCH_ACTIONS) {
       const max = BATCH_MAX[action] ?? 100;
-      const over = await signedTc3Request(server, { action, body: JSON.stringify(batchRequest(action, fakeIds(max + 1), net)) });
+      const over = await signedTc3Request(server, { action, body: JSON.stringify(instanceActionRequest(action, fakeIds(max + 1), net)) });
       expect(codeOf(over), `${action} with ${max + 1}`).toBe("InvalidParameterValue.LimitExceeded");
-      const at = await signedTc3Request(server, { action, body: JSON.stringify(batchRequest(action, fakeIds(max), net)) });
+      const at = await signedTc3Request(server, { action, body: JSON.stringify(instanceActionRequest(action, fakeIds(max), net)) });
       if (action === "DescribeInstances" || action === "DescribeInstancesStatus") expect(okOf(at).TotalCount, action).toBe(0);
       else expect(codeOf(at), `${action} with ${max}`).toBe("InvalidInstanceId.NotFound");
     }
@@ -636,18 +578,7 @@ describe("slow and stalled clients (request timeout 500 ms)", () => {
     const connection = await openConnection(slow);
     const body = "{}";
     const timestamp = Math.floor(Date.now() / 1000);
-    const signed = Sign.sign3({
-      method: "POST",
-      url: `http://127.0.0.1:${slow.port}/`,
-      payload: Buffer.from(body),
-      timestamp,
-      service: "cvm",
-      secretId: DEFAULT_SECRET_ID,
-      secretKey: DEFAULT_SECRET_KEY,
-      multipart: false,
-      boundary: "",
-      headers: { "Content-Type": "application/json" },
-    });
+    const signed = signTc3Post(slow, body, timestamp);
     const rest = `X-TC-Action: DescribeZones\r\nX-TC-Version: 2017-03-12\r\nX-TC-Region: ap-guangzhou\r\nX-TC-Timestamp: ${timestamp}\r\nAuthorization: ${signed}\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`;
     connection.write(head(slow.port));
     await sleep(100);

@@ -3,7 +3,6 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { CommonClient } from "tencentcloud-sdk-nodejs-common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_ACCOUNT, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
@@ -19,13 +18,15 @@ import {
   createAccount,
   cvmClient,
   envelopeOf,
+  errorOf,
+  isRecord,
+  logLines,
   rawRequest,
   sdkError,
   signedTc3Request,
   sleep,
   startTestServer,
   UUID_RE,
-  type RawResponse,
   type TestServer,
 } from "../helpers/server.js";
 
@@ -90,17 +91,6 @@ function echoRows(server: TestServer): string[] {
 
 // ---------------------------------------------------------------------------------------------------
 // Small helpers.
-
-/** The error an API answer carries; fails when the envelope rules are broken or the call succeeded. */
-function errorOf(response: RawResponse): { Code: string; Message: string } {
-  const { error } = envelopeOf(response);
-  if (!error) throw new Error(`expected an error, got ${response.text.slice(0, 300)}`);
-  return error;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 interface Minted {
   TmpSecretId: string;
@@ -701,19 +691,7 @@ describe("persistence", () => {
 describe("request log", () => {
   it("one JSON line per request, with its facts, and never a secret key", async () => {
     const lines: string[] = [];
-    let partial = "";
-    const stream = new Writable({
-      write(chunk: Buffer | string, _encoding, callback) {
-        partial += chunk.toString();
-        let newline: number;
-        while ((newline = partial.indexOf("\n")) >= 0) {
-          lines.push(partial.slice(0, newline));
-          partial = partial.slice(newline + 1);
-        }
-        callback();
-      },
-    });
-    const logged = await startTestServer({ logger: createLogger("info", stream), products: [cvm, testProduct] });
+    const logged = await startTestServer({ logger: createLogger("info", logLines(lines)), products: [cvm, testProduct] });
     try {
       const ok = await cvmClient(logged).DescribeZones();
       const failed = await sdkError(cvmClient(logged).DescribeInstancesStatus({ InstanceIds: ["ins-1122"] }));
@@ -765,13 +743,7 @@ describe("request log", () => {
 
   it("an InternalError is logged with its cause and stack (which the wire never shows)", async () => {
     const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer | string, _encoding, callback) {
-        lines.push(...chunk.toString().split("\n").filter((l) => l !== ""));
-        callback();
-      },
-    });
-    const logged = await startTestServer({ logger: createLogger("info", stream), products: [cvm, testProduct] });
+    const logged = await startTestServer({ logger: createLogger("info", logLines(lines)), products: [cvm, testProduct] });
     try {
       const response = await signedTc3Request(logged, { action: "Explode", version: "2020-01-01", service: "tclocaltest" });
       const { requestId } = envelopeOf(response);

@@ -1,17 +1,16 @@
 // Every request shape the official clients produce, and the raw shapes they cannot, against the real server.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
 import {
   cvmClient,
   envelopeOf,
+  errorOf,
   rawRequest,
   sdkError,
-  Sign,
   signedTc3Request,
+  signTc3Post,
   startTestServer,
   UUID_RE,
   type ClientOptions,
-  type RawResponse,
   type TestServer,
 } from "../helpers/server.js";
 
@@ -22,13 +21,6 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const CJK_RE = /[\u4e00-\u9fff]/;
-
-/** The error an API answer carries; fails the test when the answer breaks the envelope rules or succeeded. */
-function errorOf(response: RawResponse): { Code: string; Message: string } {
-  const { error } = envelopeOf(response);
-  if (!error) throw new Error(`expected an error, got ${response.text.slice(0, 300)}`);
-  return error;
-}
 
 /** A normal SDK call, to show the server still answers after an odd request. */
 async function expectStillServing(): Promise<void> {
@@ -171,18 +163,7 @@ describe("raw requests the real clients send", () => {
   it("header names in any case (Go sends X-Tc-Action)", async () => {
     const body = Buffer.from('{"InstanceIds":["ins-abcd1234"],"Limit":10}');
     const timestamp = Math.floor(Date.now() / 1000);
-    const authorization = Sign.sign3({
-      method: "POST",
-      url: `http://127.0.0.1:${server.port}/`,
-      payload: body,
-      timestamp,
-      service: "cvm",
-      secretId: DEFAULT_SECRET_ID,
-      secretKey: DEFAULT_SECRET_KEY,
-      multipart: false,
-      boundary: "",
-      headers: { "Content-Type": "application/json" },
-    });
+    const authorization = signTc3Post(server, body, timestamp);
     const response = await rawRequest(server, {
       method: "POST",
       headers: {

@@ -8,16 +8,21 @@ import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
 import type { Product } from "../../src/gateway/product.js";
 import { cvm } from "../../src/products/cvm/index.js";
 import { signaturesEqual } from "../../src/protocol/tc3.js";
+import { instanceActionRequest, networkOf, type InstanceNetwork } from "../helpers/instance-actions.js";
 import { BASIC_RUN, launchInstances } from "../helpers/instances.js";
 import {
   adminRequest,
+  codeOf,
   createAccount,
   cvmClient,
-  envelopeOf,
+  errorOf,
+  isRecord,
+  okOf,
   rawRequest,
   sdkError,
   Sign,
   signedTc3Request,
+  signTc3Post,
   startTestServer,
   type CvmClientType,
   type RawResponse,
@@ -150,24 +155,6 @@ function sendV1(server: TestServer, pairs: ReadonlyArray<[string, string]>, meth
   return rawRequest(server, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: encodeForm(pairs) });
 }
 
-/** The error an answer carries, after checking the envelope; fails if the call succeeded. */
-function errorOf(response: RawResponse): { Code: string; Message: string } {
-  const { error } = envelopeOf(response);
-  if (!error) throw new Error(`expected an error, got ${response.text.slice(0, 300)}`);
-  return error;
-}
-
-function codeOf(response: RawResponse): string {
-  return errorOf(response).Code;
-}
-
-/** Asserts success and returns the answer's fields. */
-function okOf(response: RawResponse): Record<string, unknown> {
-  const { error } = envelopeOf(response);
-  if (error) throw new Error(`expected success, got ${error.Code}: ${error.Message}`);
-  return response.json.Response;
-}
-
 /** Replaces one hex digit of the Signature by another. */
 function flipSignatureDigit(authorization: string, index: number): string {
   const m = /Signature=([0-9a-f]{64})$/.exec(authorization);
@@ -175,10 +162,6 @@ function flipSignatureDigit(authorization: string, index: number): string {
   const digits = m[1]!.split("");
   digits[index] = digits[index] === "0" ? "1" : "0";
   return authorization.slice(0, m.index) + `Signature=${digits.join("")}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 interface Temporary {
@@ -229,18 +212,7 @@ describe("the test's own signer", () => {
       headers: { "content-type": "application/json", host: "127.0.0.1" },
       signed: ["content-type", "host"],
     });
-    const official = Sign.sign3({
-      method: "POST",
-      url: "http://127.0.0.1:9000/",
-      payload: Buffer.from(body),
-      timestamp,
-      service: "cvm",
-      secretId: DEFAULT_SECRET_ID,
-      secretKey: DEFAULT_SECRET_KEY,
-      multipart: false,
-      boundary: "",
-      headers: { "Content-Type": "application/json" },
-    });
+    const official = signTc3Post({ port: 9000 }, body, timestamp);
     expect(ours).toBe(official);
   });
 
@@ -637,56 +609,6 @@ const INSTANCE_ACTIONS = Object.keys(cvm.handlers).filter((action) => {
   return "InstanceIds" in fields || "InstanceId" in fields;
 });
 
-interface OwnNetwork {
-  vpcId: string;
-  subnetId: string;
-  securityGroupId: string;
-}
-
-/** A request of `action` naming `ids`, valid in every other respect for an account with `net`. */
-function instanceRequest(action: string, ids: string[], net: OwnNetwork): Record<string, unknown> {
-  const one = { InstanceId: ids[0] };
-  const many = { InstanceIds: ids };
-  switch (action) {
-    case "DescribeInstances":
-    case "DescribeInstancesStatus":
-    case "StartInstances":
-    case "StopInstances":
-    case "RebootInstances":
-    case "TerminateInstances":
-      return many;
-    case "ResetInstance":
-      return one;
-    case "ResizeInstanceDisks":
-      return { ...one, SystemDisk: { DiskSize: 100 }, ForceStop: true };
-    case "ResetInstancesPassword":
-      return { ...many, Password: "Tclocal2026pass", ForceStop: true };
-    case "ResetInstancesType":
-      return { ...many, InstanceType: "S5.LARGE8", ForceStop: true };
-    case "ModifyInstancesAttribute":
-      return { ...many, InstanceName: "taken-over" };
-    case "ModifyInstancesProject":
-      return { ...many, ProjectId: 0 };
-    case "ModifyInstancesChargeType":
-      return { ...many, InstanceChargeType: "PREPAID", InstanceChargePrepaid: { Period: 1 } };
-    case "ModifyInstancesRenewFlag":
-      return { ...many, RenewFlag: "NOTIFY_AND_AUTO_RENEW" };
-    case "RenewInstances":
-      return { ...many, InstanceChargePrepaid: { Period: 1 } };
-    case "ModifyInstancesVpcAttribute":
-      return { ...many, VirtualPrivateCloud: { VpcId: net.vpcId, SubnetId: net.subnetId } };
-    case "AssociateSecurityGroups":
-    case "DisassociateSecurityGroups":
-      return { ...many, SecurityGroupIds: [net.securityGroupId] };
-    case "DescribeInstancesAttributes":
-      return { ...many, Attributes: ["UserData"] };
-    case "DescribeInstancesOperationLimit":
-      return { ...many, Operation: "INSTANCE_DEGRADE" };
-    default:
-      throw new Error(`no isolation case for ${action}: add one here`);
-  }
-}
-
 /** The code and message of a call, or "Success". */
 async function outcome(client: CvmClientType, action: string, params: Record<string, unknown>): Promise<{ code: string; message: string; data?: Record<string, unknown> }> {
   try {
@@ -704,16 +626,18 @@ describe("isolation: an account never sees, changes or learns of another account
   let intruder: CvmClientType;
   let ownerId: string;
   let intruderId: string;
-  let ownerNet: OwnNetwork;
-  let intruderNet: OwnNetwork;
+  let ownerNet: InstanceNetwork;
+  let intruderNet: InstanceNetwork;
   let ownerBefore: unknown;
   const NEVER = "ins-zz00zz00";
 
-  async function networkOf(client: CvmClientType, id: string): Promise<OwnNetwork> {
+  async function networkOfInstance(client: CvmClientType, id: string): Promise<InstanceNetwork> {
     const { InstanceSet } = await client.DescribeInstances({ InstanceIds: [id] });
-    const instance = InstanceSet![0]!;
-    return { vpcId: instance.VirtualPrivateCloud!.VpcId, subnetId: instance.VirtualPrivateCloud!.SubnetId, securityGroupId: instance.SecurityGroupIds![0]! };
+    return networkOf(InstanceSet![0]!);
   }
+
+  /** The intruder's request of `action` naming `ids` (ModifyInstancesAttribute would name them "taken-over"). */
+  const intruderRequest = (action: string, ids: string[]): Record<string, unknown> => instanceActionRequest(action, ids, intruderNet, "taken-over");
 
   beforeAll(async () => {
     iso = await startTestServer();
@@ -722,21 +646,21 @@ describe("isolation: an account never sees, changes or learns of another account
     intruder = cvmClient(iso, { secretId: other.SecretId, secretKey: other.SecretKey });
     [ownerId] = await launchInstances(iso, owner, { InstanceName: "owned", ClientToken: "shared-token-1" });
     [intruderId] = await launchInstances(iso, intruder, { InstanceName: "intruders-own" });
-    ownerNet = await networkOf(owner, ownerId!);
-    intruderNet = await networkOf(intruder, intruderId!);
+    ownerNet = await networkOfInstance(owner, ownerId!);
+    intruderNet = await networkOfInstance(intruder, intruderId!);
     ownerBefore = (await owner.DescribeInstances({ InstanceIds: [ownerId!] })).InstanceSet;
   });
   afterAll(() => iso.close());
 
   it("covers every implemented instance action", () => {
     expect(INSTANCE_ACTIONS.length).toBeGreaterThanOrEqual(20);
-    for (const action of INSTANCE_ACTIONS) expect(() => instanceRequest(action, [NEVER], intruderNet), action).not.toThrow();
+    for (const action of INSTANCE_ACTIONS) expect(() => intruderRequest(action, [NEVER]), action).not.toThrow();
   });
 
   it("every instance action answers another account's instance id exactly as an id that never existed", async () => {
     for (const action of INSTANCE_ACTIONS) {
-      const foreign = await outcome(intruder, action, instanceRequest(action, [ownerId], intruderNet));
-      const never = await outcome(intruder, action, instanceRequest(action, [NEVER], intruderNet));
+      const foreign = await outcome(intruder, action, intruderRequest(action, [ownerId]));
+      const never = await outcome(intruder, action, intruderRequest(action, [NEVER]));
       expect(foreign.code, action).toBe(never.code);
       expect(foreign.message.replaceAll(ownerId, "<id>"), action).toBe(never.message.replaceAll(NEVER, "<id>"));
       if (action === "DescribeInstances" || action === "DescribeInstancesStatus") {
@@ -754,8 +678,8 @@ describe("isolation: an account never sees, changes or learns of another account
     const batchActions = INSTANCE_ACTIONS.filter((action) => "InstanceIds" in cvm.model.types[cvm.model.actions[action]!.request]!);
     expect(batchActions.length).toBeGreaterThanOrEqual(17);
     for (const action of batchActions) {
-      const foreign = await outcome(intruder, action, instanceRequest(action, [intruderId, ownerId], intruderNet));
-      const never = await outcome(intruder, action, instanceRequest(action, [intruderId, NEVER], intruderNet));
+      const foreign = await outcome(intruder, action, intruderRequest(action, [intruderId, ownerId]));
+      const never = await outcome(intruder, action, intruderRequest(action, [intruderId, NEVER]));
       expect(foreign.code, action).toBe(never.code);
       expect(foreign.message.replaceAll(ownerId, "<id>"), action).toBe(never.message.replaceAll(NEVER, "<id>"));
       if (action === "DescribeInstances" || action === "DescribeInstancesStatus") {

@@ -29,7 +29,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Agent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 import { connect } from "node:net";
-import { Writable } from "node:stream";
 import fc from "fast-check";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, isWellFormedSecretId } from "../../src/auth/keys.js";
 import { createLogger } from "../../src/log.js";
@@ -40,7 +39,7 @@ import { flatten } from "../../src/protocol/params.js";
 import { REQUEST_BOUNDS } from "../../src/protocol/validate.js";
 import { v1StringToSign } from "../../src/protocol/v1.js";
 import type { SqliteDatabase } from "../../src/store/sqlite.js";
-import { adminRequest, cvmClient, Sign, startTestServer, UUID_RE, type TestServer } from "../helpers/server.js";
+import { adminRequest, cvmClient, logLines, Sign, startTestServer, UUID_RE, type TestServer } from "../helpers/server.js";
 
 // =====================================================================================================
 // Protocol constants (docs/protocol.md)
@@ -2307,19 +2306,7 @@ const SEED_RUN = { Placement: { Zone: "ap-guangzhou-3" }, ImageId: "img-9qabwvbn
 /** Starts the real server (timing instant, throttle off), seeds instances and a temporary key. */
 export async function startFuzzTarget(): Promise<FuzzTarget> {
   const errorLog: string[] = [];
-  let partial = "";
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      partial += chunk.toString();
-      let newline: number;
-      while ((newline = partial.indexOf("\n")) >= 0) {
-        errorLog.push(partial.slice(0, newline));
-        partial = partial.slice(newline + 1);
-      }
-      callback();
-    },
-  });
-  const server = await startTestServer({ timing: "instant", instanceQuota: 1000, logger: createLogger("error", stream) });
+  const server = await startTestServer({ timing: "instant", instanceQuota: 1000, logger: createLogger("error", logLines(errorLog)) });
   const client = cvmClient(server);
   const first = await client.RunInstances({ ...SEED_RUN, InstanceCount: 6 });
   const second = await client.RunInstances({ ...SEED_RUN, Placement: { Zone: "ap-guangzhou-4" }, InstanceCount: 4 });

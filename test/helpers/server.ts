@@ -2,6 +2,7 @@
 import { request } from "node:http";
 import * as tencentcloud from "tencentcloud-sdk-nodejs-cvm";
 import { createRequire } from "node:module";
+import { Writable } from "node:stream";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
 import { parseRateLimits } from "../../src/gateway/throttle.js";
 import { createLogger } from "../../src/log.js";
@@ -262,6 +263,65 @@ export function envelopeOf(response: RawResponse): { requestId: string; error: {
     throw new Error(`x-tc-requestid ${String(response.headers["x-tc-requestid"])} differs from the body's RequestId ${requestId}`);
   }
   return { requestId, error: response.json.Response.Error };
+}
+
+/** The error an API answer carries; fails when the envelope rules are broken or the call succeeded. */
+export function errorOf(response: RawResponse): { Code: string; Message: string } {
+  const { error } = envelopeOf(response);
+  if (!error) throw new Error(`expected an error, got ${response.text.slice(0, 300)}`);
+  return error;
+}
+
+/** The error code an API answer carries (see errorOf). */
+export function codeOf(response: RawResponse): string {
+  return errorOf(response).Code;
+}
+
+/** Asserts the envelope rules and success, and returns the answer's fields. */
+export function okOf(response: RawResponse): Record<string, unknown> {
+  const { error } = envelopeOf(response);
+  if (error) throw new Error(`expected success, got ${error.Code}: ${error.Message.slice(0, 300)}`);
+  return response.json.Response;
+}
+
+/** A plain object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The Authorization header the official signer makes for a CVM TC3 POST of `payload` (Content-Type
+ * application/json) to 127.0.0.1 on the server's port, with the default key: for requests put together by hand.
+ */
+export function signTc3Post(server: Pick<TestServer, "port">, payload: string | Buffer, timestamp: number): string {
+  return Sign.sign3({
+    method: "POST",
+    url: `http://127.0.0.1:${server.port}/`,
+    payload: Buffer.from(payload),
+    timestamp,
+    service: "cvm",
+    secretId: DEFAULT_SECRET_ID,
+    secretKey: DEFAULT_SECRET_KEY,
+    multipart: false,
+    boundary: "",
+    headers: { "Content-Type": "application/json" },
+  });
+}
+
+/** A stream for `createLogger` that appends every complete line written to it to `lines`. */
+export function logLines(lines: string[]): Writable {
+  let partial = "";
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      partial += chunk.toString();
+      let newline: number;
+      while ((newline = partial.indexOf("\n")) >= 0) {
+        lines.push(partial.slice(0, newline));
+        partial = partial.slice(newline + 1);
+      }
+      callback();
+    },
+  });
 }
 
 /** Resolves after `ms` milliseconds. */

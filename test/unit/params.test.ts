@@ -4,23 +4,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeForm, parseLanguage } from "../../src/gateway/shape.js";
 import { splitTarget } from "../../src/gateway/raw-request.js";
-import { ApiError } from "../../src/protocol/errors.js";
 import { isScalar, type ApiModel, type FieldModel } from "../../src/protocol/model.js";
 import { flatten, unflatten, unflattenRaw, type ParamValue } from "../../src/protocol/params.js";
 import { ModelValidator } from "../../src/protocol/validate.js";
 import modelFile from "../../src/products/cvm/model.gen.json" with { type: "json" };
+import { apiErrorOf } from "../helpers/api-error.js";
 
 const model = modelFile as ApiModel;
-
-function apiErrorOf(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error("expected an ApiError, but nothing was thrown");
-}
 
 // ---------------------------------------------------------------------------------------------
 // Examples: the table of protocol.md §6

@@ -1,26 +1,16 @@
 // The generic request bounds of the validator (every string and every list of every request, before any
 // handler runs) and the depth bound of flattened parameter names.
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../src/protocol/errors.js";
 import type { ApiModel } from "../../src/protocol/model.js";
 import { MAX_NAME_DEPTH, unflatten, unflattenRaw } from "../../src/protocol/params.js";
 import { ModelValidator, modelToJsonSchema, REQUEST_BOUNDS } from "../../src/protocol/validate.js";
 import modelFile from "../../src/products/cvm/model.gen.json" with { type: "json" };
+import { apiErrorOf } from "../helpers/api-error.js";
 
 const model = modelFile as ApiModel;
 const validator = new ModelValidator(model);
 
-function rejection(run: () => void): ApiError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error("expected an API error, but the call passed");
-}
-
-const reject = (action: string, params: unknown) => rejection(() => validator.validate(action, params));
+const reject = (action: string, params: unknown) => apiErrorOf(() => validator.validate(action, params));
 
 describe("REQUEST_BOUNDS", () => {
   it("is 64 KiB per string and 1000 items per list: above every documented limit, far below the body limit", () => {
@@ -100,12 +90,12 @@ describe("custom bounds and the schema", () => {
   it("ModelValidator takes other bounds, applied at every level of a multi-dimensional list", () => {
     const v = new ModelValidator(tiny, { maxStringLength: 3, maxArrayItems: 2 });
     expect(() => v.validate("Do", { Name: "abc", Grid: [[1, 2], [3]], Items: [{ Label: "xyz" }] })).not.toThrow();
-    expect(rejection(() => v.validate("Do", { Name: "abcd" })).message).toBe("The parameter `Name` is longer than the limit of 3 characters.");
-    expect(rejection(() => v.validate("Do", { Grid: [[1], [2], [3]] })).message).toBe("The parameter `Grid` accepts at most 2 items, but 3 were given.");
-    expect(rejection(() => v.validate("Do", { Grid: [[1], [2, 3, 4]] })).message).toBe("The parameter `Grid.1` accepts at most 2 items, but 3 were given.");
-    expect(rejection(() => v.validate("Do", { Items: [{ Label: "long" }] })).message).toBe("The parameter `Items.0.Label` is longer than the limit of 3 characters.");
+    expect(apiErrorOf(() => v.validate("Do", { Name: "abcd" })).message).toBe("The parameter `Name` is longer than the limit of 3 characters.");
+    expect(apiErrorOf(() => v.validate("Do", { Grid: [[1], [2], [3]] })).message).toBe("The parameter `Grid` accepts at most 2 items, but 3 were given.");
+    expect(apiErrorOf(() => v.validate("Do", { Grid: [[1], [2, 3, 4]] })).message).toBe("The parameter `Grid.1` accepts at most 2 items, but 3 were given.");
+    expect(apiErrorOf(() => v.validate("Do", { Items: [{ Label: "long" }] })).message).toBe("The parameter `Items.0.Label` is longer than the limit of 3 characters.");
     // A required field missing in a bounded structure is still MissingParameter.
-    expect(rejection(() => v.validate("Do", { Items: [{}] })).code).toBe("MissingParameter");
+    expect(apiErrorOf(() => v.validate("Do", { Items: [{}] })).code).toBe("MissingParameter");
   });
 
   it("any-typed fields carry no bounds (no model of the served products has one)", () => {
@@ -144,14 +134,14 @@ describe("flattened parameter names", () => {
   it(`accept up to ${MAX_NAME_DEPTH} segments and refuse more with InvalidParameter`, () => {
     const name = (segments: number) => ["A", ...Array.from({ length: segments - 1 }, () => "B")].join(".");
     expect(() => unflattenRaw([[name(MAX_NAME_DEPTH), "x"]])).not.toThrow();
-    const error = rejection(() => unflattenRaw([[name(MAX_NAME_DEPTH + 1), "x"]]));
+    const error = apiErrorOf(() => unflattenRaw([[name(MAX_NAME_DEPTH + 1), "x"]]));
     expect(error.code).toBe("InvalidParameter");
     expect(error.message).toContain(`nested ${MAX_NAME_DEPTH + 1} levels deep; at most ${MAX_NAME_DEPTH} are allowed`);
   });
 
   it("a name thousands of levels deep is an API error, not a stack overflow", () => {
     for (const key of ["Filters" + ".0".repeat(10_000), "Filters" + ".a".repeat(100_000)]) {
-      const error = rejection(() => unflatten(model, "DescribeInstancesRequest", [[key, "x"]]));
+      const error = apiErrorOf(() => unflatten(model, "DescribeInstancesRequest", [[key, "x"]]));
       expect(error.code).toBe("InvalidParameter");
       expect(error.message.length).toBeLessThan(key.length);
     }

@@ -5,18 +5,13 @@ import { ApiError } from "../../src/protocol/errors.js";
 import type { ApiModel } from "../../src/protocol/model.js";
 import { ModelValidator, modelToJsonSchema } from "../../src/protocol/validate.js";
 import modelFile from "../../src/products/cvm/model.gen.json" with { type: "json" };
+import { apiErrorOf } from "../helpers/api-error.js";
 
 const model = modelFile as ApiModel;
 const validator = new ModelValidator(model);
 
 function rejection(action: string, params: unknown): ApiError {
-  try {
-    validator.validate(action, params);
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error(`${action} ${JSON.stringify(params)} was expected to be rejected, but it passed`);
+  return apiErrorOf(() => validator.validate(action, params), `${action} ${JSON.stringify(params)}`);
 }
 
 describe("ModelValidator (CVM model)", () => {
