@@ -1,7 +1,7 @@
 // The API 3.0 response envelope. Every answer, success or error, is HTTP 200 with exactly
 // `Content-Type: application/json` (the Python SDK only parses errors under that exact value).
 import type { ServerResponse } from "node:http";
-import { serializeJson } from "./raw-json.js";
+import { serializeJsonChunks } from "./raw-json.js";
 
 export interface ErrorBody {
   Response: { Error: { Code: string; Message: string }; RequestId: string };
@@ -25,11 +25,21 @@ export function sendJson(
   extraHeaders: Record<string, string> = {},
   status = 200,
 ): void {
-  const payload = serializeJson(body);
+  const chunks = serializeJsonChunks(body);
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
   res.writeHead(status, {
     "Content-Type": "application/json",
-    "Content-Length": String(payload.length),
+    "Content-Length": String(length),
     ...extraHeaders,
   });
-  res.end(payload);
+  if (chunks.length === 1) {
+    res.end(chunks[0]);
+    return;
+  }
+  // Corked, the chunks leave in one writev.
+  res.cork();
+  for (const chunk of chunks) res.write(chunk);
+  res.end();
+  res.uncork();
 }

@@ -12,8 +12,11 @@ export class RawJson {
   constructor(readonly parts: ReadonlyArray<Buffer | string>) {}
 }
 
-/** JSON.stringify into UTF-8 bytes, with every RawJson value replaced by its pieces. */
-export function serializeJson(value: unknown): Buffer {
+/**
+ * JSON.stringify into UTF-8 chunks, with every RawJson value replaced by its pieces. The chunks are
+ * written as they are (one writev): copying a large answer into one buffer cost more than writing it.
+ */
+export function serializeJsonChunks(value: unknown): Buffer[] {
   const raws: RawJson[] = [];
   const nonce = `${PROCESS_NONCE}.${(calls = (calls + 1) % Number.MAX_SAFE_INTEGER)}`;
   const text = JSON.stringify(value, (_key, v: unknown) => {
@@ -23,20 +26,17 @@ export function serializeJson(value: unknown): Buffer {
     }
     return v;
   });
-  if (raws.length === 0) return Buffer.from(text, "utf8");
-  const pieces: Array<Buffer | string> = [];
-  const placeholder = new RegExp(`"\\\\u0000${nonce.replace(".", "\\.")}:(\\d+)"`, "g");
+  if (raws.length === 0) return [Buffer.from(text, "utf8")];
+  const chunks: Buffer[] = [];
+  // JSON.stringify writes the NUL of a placeholder as the six characters \u0000.
+  const marker = `"\\u0000${nonce}:`;
   let from = 0;
-  for (let m = placeholder.exec(text); m !== null; m = placeholder.exec(text)) {
-    pieces.push(text.slice(from, m.index), ...raws[Number(m[1])]!.parts);
-    from = m.index + m[0].length;
+  for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, from)) {
+    const end = text.indexOf('"', at + marker.length);
+    chunks.push(Buffer.from(text.slice(from, at), "utf8"));
+    for (const part of raws[Number(text.slice(at + marker.length, end))]!.parts) chunks.push(typeof part === "string" ? Buffer.from(part, "utf8") : part);
+    from = end + 1;
   }
-  pieces.push(text.slice(from));
-  // One allocation for the whole answer: measure, then copy bytes and write text into place.
-  let length = 0;
-  for (const piece of pieces) length += typeof piece === "string" ? Buffer.byteLength(piece, "utf8") : piece.length;
-  const out = Buffer.allocUnsafe(length);
-  let offset = 0;
-  for (const piece of pieces) offset += typeof piece === "string" ? out.write(piece, offset, "utf8") : piece.copy(out, offset);
-  return out;
+  chunks.push(Buffer.from(text.slice(from), "utf8"));
+  return chunks;
 }
