@@ -32,11 +32,6 @@ export function isScalar(type: string): type is ScalarType {
   return SCALARS.has(type);
 }
 
-/** The structure behind a field's element type, or undefined for scalars. */
-export function structOf(model: ApiModel, field: FieldModel): StructModel | undefined {
-  return isScalar(field.type) ? undefined : model.types[field.type];
-}
-
 export function actionHasField(model: ApiModel, action: string, field: string): boolean {
   const act = model.actions[action];
   return act !== undefined && model.types[act.request]?.[field] !== undefined;
