@@ -145,10 +145,6 @@ function viewOf(r: InstanceRecord): Buffer {
   return Buffer.from(JSON.stringify(Object.assign(toApiInstance(r), { InstanceState: undefined, LatestOperationState: undefined })), "utf8");
 }
 
-function completeView(view: Buffer, state: string, latestOperationState: string | null): RawJson {
-  // The view ends with "}": the two settled fields go in before it.
-  return new RawJson([view.subarray(0, view.length - 1), `,"InstanceState":${JSON.stringify(state)},"LatestOperationState":${JSON.stringify(latestOperationState)}}`]);
-}
 
 /** A SQL condition over cvm_instances, with its parameters. */
 export interface Condition {
@@ -203,26 +199,40 @@ export class InstanceRepository {
   }
 
   /** One page (in creation order) of `columns`, as arrays, of the instances matching every condition, and the total count. */
-  private page<Row extends unknown[]>(columns: string, conditions: readonly Condition[], page: Page): { total: number; rows: Row[] } {
+  /** The WHERE clause for the account's instances in the region that match every condition, and the total count. */
+  private filtered(conditions: readonly Condition[]): { where: string; params: unknown[]; total: number } {
     const where = ["account_uin = ?", "region = ?", ...conditions.map((c) => `(${c.sql})`)].join(" AND ");
     const params = [this.account, this.region, ...conditions.flatMap((c) => c.params)];
     const total = conditions.length === 0 ? this.count() : (prepared(this.db, `SELECT COUNT(*) AS n FROM cvm_instances WHERE ${where}`).get(...params) as { n: number }).n;
-    // Raw rows (arrays): building an object per row cost more than reading it.
-    const rows = prepared(this.db, `SELECT ${columns} FROM cvm_instances WHERE ${where} ORDER BY created_at, rowid LIMIT ? OFFSET ?`)
-      .raw(true)
-      .all(...params, page.limit, page.offset) as Row[];
-    return { total, rows };
+    return { where, params, total };
   }
 
-  /** A page of Instance objects, as serialised JSON ready for the answer. */
-  listViews(conditions: readonly Condition[], page: Page): { total: number; instances: RawJson[] } {
-    const { total, rows } = this.page<[Buffer, string, string | null]>("view, state, latest_operation_state", conditions, page);
-    return { total, instances: rows.map(([view, state, latestOperationState]) => completeView(view, state, latestOperationState)) };
+  /**
+   * A page of Instance objects (in creation order) as one JSON array, ready for the answer. SQLite joins the
+   * stored views and puts the two settled fields before each closing brace: one buffer for the page cost
+   * much less than one per instance. (Blob bytes read as text are not re-encoded, so this is byte-exact.)
+   */
+  listViews(conditions: readonly Condition[], page: Page): { total: number; instances: RawJson } {
+    const { where, params, total } = this.filtered(conditions);
+    const joined = prepared(
+      this.db,
+      `SELECT CAST(group_concat(
+                CAST(substr(view, 1, length(view) - 1) AS TEXT)
+                  || ',"InstanceState":' || json_quote(state) || ',"LatestOperationState":' || json_quote(latest_operation_state) || '}',
+                ',' ORDER BY created_at, row) AS BLOB)
+         FROM (SELECT view, state, latest_operation_state, created_at, rowid AS row FROM cvm_instances
+                WHERE ${where} ORDER BY created_at, rowid LIMIT ? OFFSET ?)`,
+    )
+      .pluck()
+      .get(...params, page.limit, page.offset) as Buffer | null;
+    return { total, instances: new RawJson(joined === null ? ["[]"] : ["[", joined, "]"]) };
   }
 
   listStates(conditions: readonly Condition[], page: Page): { total: number; states: Array<{ InstanceId: string; InstanceState: string }> } {
-    const { total, rows } = this.page<[string, string]>("instance_id, state", conditions, page);
-    return { total, states: rows.map(([InstanceId, InstanceState]) => ({ InstanceId, InstanceState })) };
+    const { where, params, total } = this.filtered(conditions);
+    const states = prepared(this.db, `SELECT instance_id AS InstanceId, state AS InstanceState FROM cvm_instances WHERE ${where} ORDER BY created_at, rowid LIMIT ? OFFSET ?`)
+      .all(...params, page.limit, page.offset) as Array<{ InstanceId: string; InstanceState: string }>;
+    return { total, states };
   }
 
   /** How many instances the account has in the region, from the counts the triggers keep. */
