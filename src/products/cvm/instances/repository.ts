@@ -146,6 +146,10 @@ function viewOf(r: InstanceRecord): Buffer {
 }
 
 
+const OPEN_BRACKET = Buffer.from("[");
+const COMMA = Buffer.from(",");
+const CLOSE_BRACKET = Buffer.from("]");
+
 /** A SQL condition over cvm_instances, with its parameters. */
 export interface Condition {
   sql: string;
@@ -208,24 +212,24 @@ export class InstanceRepository {
   }
 
   /**
-   * A page of Instance objects (in creation order) as one JSON array, ready for the answer. SQLite joins the
-   * stored views and puts the two settled fields before each closing brace: one buffer for the page cost
-   * much less than one per instance. (Blob bytes read as text are not re-encoded, so this is byte-exact.)
+   * A page of Instance objects (in creation order) as one JSON array, ready for the answer. SQLite puts the
+   * two settled fields before each stored view's closing brace, so each instance arrives as one finished
+   * buffer. (Blob bytes read as text are not re-encoded: this is byte-exact.)
    */
   listViews(conditions: readonly Condition[], page: Page): { total: number; instances: RawJson } {
     const { where, params, total } = this.filtered(conditions);
-    const joined = prepared(
+    const views = prepared(
       this.db,
-      `SELECT CAST(group_concat(
-                CAST(substr(view, 1, length(view) - 1) AS TEXT)
-                  || ',"InstanceState":' || json_quote(state) || ',"LatestOperationState":' || json_quote(latest_operation_state) || '}',
-                ',' ORDER BY created_at, row) AS BLOB)
-         FROM (SELECT view, state, latest_operation_state, created_at, rowid AS row FROM cvm_instances
-                WHERE ${where} ORDER BY created_at, rowid LIMIT ? OFFSET ?)`,
+      `SELECT CAST(CAST(substr(view, 1, length(view) - 1) AS TEXT)
+                   || ',"InstanceState":' || json_quote(state) || ',"LatestOperationState":' || json_quote(latest_operation_state) || '}' AS BLOB)
+         FROM cvm_instances WHERE ${where} ORDER BY created_at, rowid LIMIT ? OFFSET ?`,
     )
       .pluck()
-      .get(...params, page.limit, page.offset) as Buffer | null;
-    return { total, instances: new RawJson(joined === null ? ["[]"] : ["[", joined, "]"]) };
+      .all(...params, page.limit, page.offset) as Buffer[];
+    const parts: Buffer[] = [OPEN_BRACKET];
+    views.forEach((view, i) => parts.push(...(i === 0 ? [view] : [COMMA, view])));
+    parts.push(CLOSE_BRACKET);
+    return { total, instances: new RawJson(parts) };
   }
 
   listStates(conditions: readonly Condition[], page: Page): { total: number; states: Array<{ InstanceId: string; InstanceState: string }> } {
