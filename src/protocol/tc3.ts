@@ -66,10 +66,21 @@ export function tc3CanonicalRequest(input: Tc3SigningInput): string {
   ].join("\n");
 }
 
+const signingKeys = new Map<string, Buffer>();
+const MAX_SIGNING_KEYS = 256;
+
+/** kSigning for (key, date, service); the three HMACs are the same for every request of a day, so they are kept. */
 export function tc3SigningKey(secretKey: string, date: string, service: string): Buffer {
-  const kDate = hmac("TC3" + secretKey, date);
-  const kService = hmac(kDate, service);
-  return hmac(kService, "tc3_request");
+  const id = `${date}\u0000${service}\u0000${secretKey}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    const kDate = hmac("TC3" + secretKey, date);
+    const kService = hmac(kDate, service);
+    key = hmac(kService, "tc3_request");
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 export function tc3Compute(input: Tc3SigningInput, secretKey: string): Tc3Computation {
