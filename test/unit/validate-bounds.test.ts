@@ -66,11 +66,11 @@ describe("lists", () => {
     expect(error.message).toBe("The parameter `Filters.1.Values` accepts at most 1000 items, but 1001 were given.");
   });
 
-  it("checks the length before the items, so a huge list is refused at once", () => {
-    const huge = Array(2_000_000).fill(0);
-    const started = process.hrtime.bigint();
-    expect(reject("DescribeInstances", { InstanceIds: huge }).code).toBe("InvalidParameterValue");
-    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(200);
+  it("checks the length before the items, so a huge list is refused without looking at its items", () => {
+    // Every item has the wrong type: checked first, the items would answer InvalidParameter.
+    const error = reject("DescribeInstances", { InstanceIds: Array(50_000).fill(0) });
+    expect(error.code).toBe("InvalidParameterValue");
+    expect(error.message).toBe("The parameter `InstanceIds` accepts at most 1000 items, but 50000 were given.");
   });
 });
 
