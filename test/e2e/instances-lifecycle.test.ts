@@ -327,9 +327,66 @@ suite("restart", () => {
         expect(third.clock.frozen).toBe(true);
         expect(third.clock.now()).toBe(Date.parse("2031-05-01T00:00:00Z"));
       } finally {
-        await second.close();
+        await third.close();
       }
     } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+// DescribeInstances keeps each instance's finished JSON in memory between calls (see view-cache.ts): a
+// listing must still show every change made since the last one, by this server or another on the same data.
+suite("listing after changes", () => {
+  const names = (set: ReadonlyArray<{ InstanceName?: string }> | undefined): Array<string | undefined> => (set ?? []).map((i) => i.InstanceName);
+
+  it("shows renames, state changes and terminations made after an earlier listing", async () => {
+    const ids = await launchInstances(server, client, { InstanceCount: 3, InstanceName: "list-{R:1}" });
+    expect(names((await client.DescribeInstances({})).InstanceSet)).toEqual(["list-1", "list-2", "list-3"]);
+
+    await client.ModifyInstancesAttribute({ InstanceIds: [ids[0]!], InstanceName: "renamed" });
+    const stop = await client.StopInstances({ InstanceIds: [ids[1]!] });
+    await client.TerminateInstances({ InstanceIds: [ids[2]!] });
+    let listed = (await client.DescribeInstances({})).InstanceSet!;
+    expect(names(listed)).toEqual(["renamed", "list-2", "list-3"]);
+    expect(listed.map((i) => [i.InstanceState, i.LatestOperation, i.LatestOperationState])).toEqual([
+      ["RUNNING", "ModifyInstancesAttribute", "OPERATING"],
+      ["STOPPING", "StopInstances", "OPERATING"],
+      ["TERMINATING", "TerminateInstances", "OPERATING"],
+    ]);
+    expect(listed[1]!.LatestOperationRequestId).toBe(stop.RequestId);
+
+    server.clock.advance(SETTLE_MS);
+    listed = (await client.DescribeInstances({})).InstanceSet!;
+    expect(listed.map((i) => [i.InstanceId, i.InstanceState, i.LatestOperationState])).toEqual([
+      [ids[0], "RUNNING", "SUCCESS"],
+      [ids[1], "STOPPED", "SUCCESS"],
+    ]);
+    expect((await client.DescribeInstances({ InstanceIds: [ids[2]!] })).TotalCount).toBe(0);
+  });
+
+  it("shows what another server on the same data changed, exactly as that server lists it", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "tclocal-shared-"));
+    const first = await startTestServer({ inMemory: false, dataDir });
+    const second = await startTestServer({ inMemory: false, dataDir });
+    try {
+      const [c1, c2] = [cvmClient(first), cvmClient(second)];
+      // Each server has its own clock: both are frozen at one instant, so that they agree on transitions.
+      first.clock.freeze();
+      second.clock.freeze(first.clock.now());
+      const ids = await launchInstances(first, c1, { InstanceCount: 2, InstanceName: "shared-{R:1}" });
+      second.clock.advance(SETTLE_MS);
+      expect(names((await c1.DescribeInstances({})).InstanceSet)).toEqual(["shared-1", "shared-2"]);
+
+      await c2.ModifyInstancesAttribute({ InstanceIds: [ids[0]!], InstanceName: "changed elsewhere" });
+      await c2.StopInstances({ InstanceIds: [ids[1]!] });
+      const seenByFirst = (await c1.DescribeInstances({})).InstanceSet!;
+      expect(names(seenByFirst)).toEqual(["changed elsewhere", "shared-2"]);
+      expect(seenByFirst.map((i) => i.InstanceState)).toEqual(["RUNNING", "STOPPING"]);
+      expect(seenByFirst).toEqual((await c2.DescribeInstances({})).InstanceSet);
+    } finally {
+      await first.close();
+      await second.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -99,4 +99,12 @@ export const CVM_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: "cvm/2",
+    description: "a version per stored instance view, so that a copy kept in memory is known to be current",
+    sql: `
+      -- Set to a new value whenever \`view\` is written (0 for views written before this column existed).
+      ALTER TABLE cvm_instances ADD COLUMN view_version INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -8,6 +8,7 @@ import type { Page } from "../paging.js";
 import { RawJson } from "../../../protocol/raw-json.js";
 import { prepared } from "../../../store/statements.js";
 import { DELETED } from "./states.js";
+import { newViewVersion, viewCacheOf } from "./view-cache.js";
 
 /** The official types mark fields optional; the service answers null for some of them (RenewFlag of a postpaid instance). */
 type Nullable<T> = { [K in keyof T]?: T[K] | null };
@@ -145,9 +146,7 @@ function viewOf(r: InstanceRecord): Buffer {
   return Buffer.from(JSON.stringify(Object.assign(toApiInstance(r), { InstanceState: undefined, LatestOperationState: undefined })), "utf8");
 }
 
-
 const OPEN_BRACKET = Buffer.from("[");
-const COMMA = Buffer.from(",");
 const CLOSE_BRACKET = Buffer.from("]");
 
 /** A SQL condition over cvm_instances, with its parameters. */
@@ -165,10 +164,16 @@ export class InstanceRepository {
 
   /** Applies every transition that is due by `now`. */
   settle(now: number): void {
-    prepared(this.db, 
-        `DELETE FROM cvm_instances WHERE account_uin = ? AND region = ? AND pending_at IS NOT NULL AND pending_at <= ? AND pending_state = '${DELETED}'`,
-      )
-      .run(this.account, this.region, now);
+    const gone = prepared(
+      this.db,
+      `DELETE FROM cvm_instances WHERE account_uin = ? AND region = ? AND pending_at IS NOT NULL AND pending_at <= ? AND pending_state = '${DELETED}' RETURNING rowid`,
+    )
+      .pluck()
+      .all(this.account, this.region, now) as number[];
+    if (gone.length > 0) {
+      const cache = viewCacheOf(this.db);
+      for (const rowid of gone) cache.forget(rowid);
+    }
     prepared(this.db, 
         `UPDATE cvm_instances SET state = pending_state, pending_state = NULL, pending_at = NULL,
                 latest_operation_state = CASE WHEN latest_operation_state = 'OPERATING' THEN 'SUCCESS' ELSE latest_operation_state END
@@ -178,21 +183,24 @@ export class InstanceRepository {
   }
 
   insert(r: InstanceRecord): void {
-    const names = ["account_uin", "region", ...COLUMNS.map(([c]) => c), "doc", "view"];
+    const names = ["account_uin", "region", ...COLUMNS.map(([c]) => c), "doc", "view", "view_version"];
     prepared(this.db, `INSERT INTO cvm_instances (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})`)
-      .run(this.account, this.region, ...COLUMNS.map(([, f]) => r[f]), JSON.stringify(r.doc), viewOf(r));
+      .run(this.account, this.region, ...COLUMNS.map(([, f]) => r[f]), JSON.stringify(r.doc), viewOf(r), newViewVersion());
   }
 
   /** Writes back every column and the doc of a record read earlier in the same transaction. */
   save(r: InstanceRecord): void {
     prepared(
       this.db,
-      `UPDATE cvm_instances SET ${COLUMNS.map(([c]) => `${c} = ?`).join(", ")}, doc = ?, view = ? WHERE account_uin = ? AND region = ? AND instance_id = ?`,
-    ).run(...COLUMNS.map(([, f]) => r[f]), JSON.stringify(r.doc), viewOf(r), this.account, this.region, r.instanceId);
+      `UPDATE cvm_instances SET ${COLUMNS.map(([c]) => `${c} = ?`).join(", ")}, doc = ?, view = ?, view_version = ? WHERE account_uin = ? AND region = ? AND instance_id = ?`,
+    ).run(...COLUMNS.map(([, f]) => r[f]), JSON.stringify(r.doc), viewOf(r), newViewVersion(), this.account, this.region, r.instanceId);
   }
 
   delete(instanceId: string): void {
-    prepared(this.db, "DELETE FROM cvm_instances WHERE account_uin = ? AND region = ? AND instance_id = ?").run(this.account, this.region, instanceId);
+    const rowid = prepared(this.db, "DELETE FROM cvm_instances WHERE account_uin = ? AND region = ? AND instance_id = ? RETURNING rowid")
+      .pluck()
+      .get(this.account, this.region, instanceId) as number | undefined;
+    if (rowid !== undefined) viewCacheOf(this.db).forget(rowid);
   }
 
   /** The records for these ids, in the order given; ids that do not exist are absent from the map. */
@@ -212,23 +220,33 @@ export class InstanceRepository {
   }
 
   /**
-   * A page of Instance objects (in creation order) as one JSON array, ready for the answer. SQLite puts the
-   * two settled fields before each stored view's closing brace, so each instance arrives as one finished
-   * buffer. (Blob bytes read as text are not re-encoded: this is byte-exact.)
+   * A page of Instance objects (in creation order) as one JSON array, ready for the answer. The page query
+   * reads no view: each instance's finished JSON comes from the view cache, and only the rows it does not
+   * hold in their current version have their stored view read (in the same transaction).
    */
   listViews(conditions: readonly Condition[], page: Page): { total: number; instances: RawJson } {
     const { where, params, total } = this.filtered(conditions);
-    const views = prepared(
+    const rows = prepared(
       this.db,
-      `SELECT CAST(CAST(substr(view, 1, length(view) - 1) AS TEXT)
-                   || ',"InstanceState":' || json_quote(state) || ',"LatestOperationState":' || json_quote(latest_operation_state) || '}' AS BLOB)
-         FROM cvm_instances WHERE ${where} ORDER BY created_at, rowid LIMIT ? OFFSET ?`,
+      `SELECT rowid, view_version, state, latest_operation_state FROM cvm_instances WHERE ${where} ORDER BY created_at, rowid LIMIT ? OFFSET ?`,
     )
-      .pluck()
-      .all(...params, page.limit, page.offset) as Buffer[];
-    const parts: Buffer[] = [OPEN_BRACKET];
-    views.forEach((view, i) => parts.push(...(i === 0 ? [view] : [COMMA, view])));
-    parts.push(CLOSE_BRACKET);
+      .raw()
+      .all(...params, page.limit, page.offset) as Array<[rowid: number, version: number, state: string, latestOperationState: string | null]>;
+    const cache = viewCacheOf(this.db);
+    const jsons = rows.map(([rowid, version, state, latestOperationState]) => cache.get(rowid, version, state, latestOperationState));
+    const missing = rows.filter((_, i) => jsons[i] === undefined).map(([rowid]) => rowid);
+    if (missing.length > 0) {
+      const views = new Map(
+        prepared(this.db, "SELECT rowid, view FROM cvm_instances WHERE rowid IN (SELECT value FROM json_each(?))")
+          .raw()
+          .all(JSON.stringify(missing)) as Array<[number, Buffer]>,
+      );
+      rows.forEach(([rowid, version, state, latestOperationState], i) => {
+        jsons[i] ??= cache.put(rowid, version, state, latestOperationState, views.get(rowid)!);
+      });
+    }
+    // Each cached instance starts with its separating comma; the first one's is left out.
+    const parts = [OPEN_BRACKET, ...jsons.map((json, i) => (i === 0 ? json!.subarray(1) : json!)), CLOSE_BRACKET];
     return { total, instances: new RawJson(parts) };
   }
 
