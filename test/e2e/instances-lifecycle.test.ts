@@ -6,6 +6,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe as suite, expect, it } from "vitest";
 import { BASIC_RUN, describeOne, launchInstances, SETTLE_MS } from "../helpers/instances.js";
 import { adminRequest, cvmClient, rawRequest, sdkError, startTestServer, type CvmClientType, type TestServer } from "../helpers/server.js";
+import { CVM_MIGRATIONS } from "../../src/products/cvm/schema.js";
+import { CORE_MIGRATIONS } from "../../src/store/migrations.js";
+import { openDatabase } from "../../src/store/sqlite.js";
 
 let server: TestServer;
 let client: CvmClientType;
@@ -328,6 +331,53 @@ suite("restart", () => {
         expect(third.clock.now()).toBe(Date.parse("2031-05-01T00:00:00Z"));
       } finally {
         await third.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+suite("upgrade", () => {
+  it("keeps the instances of a data dir written before instances had a creation sequence, in their listing order", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "tclocal-upgrade-"));
+    try {
+      // The schema as the first release left it (cvm/1 only), with rows written the way it wrote them.
+      const old = openDatabase({ dataDir, inMemory: false }, [...CORE_MIGRATIONS, CVM_MIGRATIONS[0]!]);
+      const insert = old.prepare(
+        `INSERT INTO cvm_instances (account_uin, region, instance_id, uuid, zone, project_id, instance_type, instance_name, charge_type,
+           image_id, state, latest_operation, latest_operation_state, vpc_id, subnet_id, private_ip, created_at, doc, view)
+         VALUES ('100000000001', 'ap-guangzhou', ?, ?, 'ap-guangzhou-3', 0, 'S5.MEDIUM4', ?, 'POSTPAID_BY_HOUR',
+           'img-9qabwvbn', ?, 'StopInstances', 'SUCCESS', 'vpc-old00000', 'subnet-old00000', ?, ?, '{}', ?)`,
+      );
+      const rows = [
+        // Two of one batch (same creation time: listed in the order written), then an older one written last.
+        ["ins-bbbbbbbb", "RUNNING", 2_000],
+        ["ins-aaaaaaaa", "STOPPED", 2_000],
+        ["ins-cccccccc", "RUNNING", 1_000],
+      ] as const;
+      rows.forEach(([id, state, createdAt], i) =>
+        insert.run(id, `00000000-0000-4000-8000-00000000000${i}`, `old-${id}`, state, `10.0.0.${i + 2}`, Date.parse("2026-01-01T00:00:00Z") + createdAt, Buffer.from(JSON.stringify({ InstanceId: id, InstanceName: `old-${id}` }))),
+      );
+      old.close();
+
+      const upgraded = await startTestServer({ inMemory: false, dataDir });
+      try {
+        const c = cvmClient(upgraded);
+        const listed = await c.DescribeInstances({});
+        expect(listed.TotalCount).toBe(3);
+        expect(listed.InstanceSet!.map((i) => [i.InstanceId, i.InstanceName, i.InstanceState, i.LatestOperationState])).toEqual([
+          ["ins-cccccccc", "old-ins-cccccccc", "RUNNING", "SUCCESS"],
+          ["ins-bbbbbbbb", "old-ins-bbbbbbbb", "RUNNING", "SUCCESS"],
+          ["ins-aaaaaaaa", "old-ins-aaaaaaaa", "STOPPED", "SUCCESS"],
+        ]);
+        // New instances come after them, and the per-account count the triggers keep still follows.
+        const [fresh] = await launchInstances(upgraded, c);
+        const after = await c.DescribeInstances({});
+        expect(after.TotalCount).toBe(4);
+        expect(after.InstanceSet!.map((i) => i.InstanceId)).toEqual(["ins-cccccccc", "ins-bbbbbbbb", "ins-aaaaaaaa", fresh]);
+      } finally {
+        await upgraded.close();
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -166,13 +166,13 @@ export class InstanceRepository {
   settle(now: number): void {
     const gone = prepared(
       this.db,
-      `DELETE FROM cvm_instances WHERE account_uin = ? AND region = ? AND pending_at IS NOT NULL AND pending_at <= ? AND pending_state = '${DELETED}' RETURNING rowid`,
+      `DELETE FROM cvm_instances WHERE account_uin = ? AND region = ? AND pending_at IS NOT NULL AND pending_at <= ? AND pending_state = '${DELETED}' RETURNING seq`,
     )
       .pluck()
       .all(this.account, this.region, now) as number[];
     if (gone.length > 0) {
       const cache = viewCacheOf(this.db);
-      for (const rowid of gone) cache.forget(rowid);
+      for (const seq of gone) cache.forget(seq);
     }
     prepared(this.db, 
         `UPDATE cvm_instances SET state = pending_state, pending_state = NULL, pending_at = NULL,
@@ -197,10 +197,10 @@ export class InstanceRepository {
   }
 
   delete(instanceId: string): void {
-    const rowid = prepared(this.db, "DELETE FROM cvm_instances WHERE account_uin = ? AND region = ? AND instance_id = ? RETURNING rowid")
+    const seq = prepared(this.db, "DELETE FROM cvm_instances WHERE account_uin = ? AND region = ? AND instance_id = ? RETURNING seq")
       .pluck()
       .get(this.account, this.region, instanceId) as number | undefined;
-    if (rowid !== undefined) viewCacheOf(this.db).forget(rowid);
+    if (seq !== undefined) viewCacheOf(this.db).forget(seq);
   }
 
   /** The records for these ids, in the order given; ids that do not exist are absent from the map. */
@@ -228,21 +228,21 @@ export class InstanceRepository {
     const { where, params, total } = this.filtered(conditions);
     const rows = prepared(
       this.db,
-      `SELECT rowid, view_version, state, latest_operation_state FROM cvm_instances WHERE ${where} ORDER BY created_at, rowid LIMIT ? OFFSET ?`,
+      `SELECT seq, view_version, state, latest_operation_state FROM cvm_instances WHERE ${where} ORDER BY created_at, seq LIMIT ? OFFSET ?`,
     )
       .raw()
-      .all(...params, page.limit, page.offset) as Array<[rowid: number, version: number, state: string, latestOperationState: string | null]>;
+      .all(...params, page.limit, page.offset) as Array<[seq: number, version: number, state: string, latestOperationState: string | null]>;
     const cache = viewCacheOf(this.db);
-    const jsons = rows.map(([rowid, version, state, latestOperationState]) => cache.get(rowid, version, state, latestOperationState));
-    const missing = rows.filter((_, i) => jsons[i] === undefined).map(([rowid]) => rowid);
+    const jsons = rows.map(([seq, version, state, latestOperationState]) => cache.get(seq, version, state, latestOperationState));
+    const missing = rows.filter((_, i) => jsons[i] === undefined).map(([seq]) => seq);
     if (missing.length > 0) {
       const views = new Map(
-        prepared(this.db, "SELECT rowid, view FROM cvm_instances WHERE rowid IN (SELECT value FROM json_each(?))")
+        prepared(this.db, "SELECT seq, view FROM cvm_instances WHERE seq IN (SELECT value FROM json_each(?))")
           .raw()
           .all(JSON.stringify(missing)) as Array<[number, Buffer]>,
       );
-      rows.forEach(([rowid, version, state, latestOperationState], i) => {
-        jsons[i] ??= cache.put(rowid, version, state, latestOperationState, views.get(rowid)!);
+      rows.forEach(([seq, version, state, latestOperationState], i) => {
+        jsons[i] ??= cache.put(seq, version, state, latestOperationState, views.get(seq)!);
       });
     }
     // Each cached instance starts with its separating comma; the first one's is left out.
@@ -252,7 +252,7 @@ export class InstanceRepository {
 
   listStates(conditions: readonly Condition[], page: Page): { total: number; states: Array<{ InstanceId: string; InstanceState: string }> } {
     const { where, params, total } = this.filtered(conditions);
-    const states = prepared(this.db, `SELECT instance_id AS InstanceId, state AS InstanceState FROM cvm_instances WHERE ${where} ORDER BY created_at, rowid LIMIT ? OFFSET ?`)
+    const states = prepared(this.db, `SELECT instance_id AS InstanceId, state AS InstanceState FROM cvm_instances WHERE ${where} ORDER BY created_at, seq LIMIT ? OFFSET ?`)
       .all(...params, page.limit, page.offset) as Array<{ InstanceId: string; InstanceState: string }>;
     return { total, states };
   }

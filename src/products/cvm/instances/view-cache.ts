@@ -1,6 +1,6 @@
 // Finished Instance JSON per stored row, kept in memory between DescribeInstances calls. Reading a page's
 // stored views out of SQLite (a buffer made per row) was most of the cost of a page; the page query now
-// reads only each row's rowid, view version and the two settled fields, and takes the bytes from here.
+// reads only each row's sequence number, view version and the two settled fields, and takes the bytes from here.
 //
 // An entry is used only when the row's view version and both settled fields match it. Every write of a
 // view gives it a version never handed out before (random base, then a counter), so an entry made inside
@@ -47,18 +47,18 @@ export class ViewCache {
   private bytes = 0;
 
   /** The cached `,{…}` of a row, when it was made from this very version and settled state. */
-  get(rowid: number, version: number, state: string, latestOperationState: string | null): Buffer | undefined {
-    const entry = this.entries.get(rowid);
+  get(seq: number, version: number, state: string, latestOperationState: string | null): Buffer | undefined {
+    const entry = this.entries.get(seq);
     return entry !== undefined && entry.version === version && entry.state === state && entry.latestOperationState === latestOperationState
       ? entry.json
       : undefined;
   }
 
   /** Finishes a stored view (its closing brace replaced by the settled fields), keeps it and returns it. */
-  put(rowid: number, version: number, state: string, latestOperationState: string | null, view: Buffer): Buffer {
+  put(seq: number, version: number, state: string, latestOperationState: string | null, view: Buffer): Buffer {
     const json = Buffer.concat([COMMA, view.subarray(0, view.length - 1), settledSuffix(state, latestOperationState)]);
-    this.forget(rowid);
-    this.entries.set(rowid, { version, state, latestOperationState, json });
+    this.forget(seq);
+    this.entries.set(seq, { version, state, latestOperationState, json });
     this.bytes += json.length;
     if (this.bytes > BUDGET_BYTES) {
       // Oldest first (a Map iterates in insertion order), down to three quarters, so that eviction is rare.
@@ -71,11 +71,11 @@ export class ViewCache {
   }
 
   /** Drops a row's entry (the row is gone): only memory, since versions already keep stale entries unused. */
-  forget(rowid: number): void {
-    const entry = this.entries.get(rowid);
+  forget(seq: number): void {
+    const entry = this.entries.get(seq);
     if (entry === undefined) return;
     this.bytes -= entry.json.length;
-    this.entries.delete(rowid);
+    this.entries.delete(seq);
   }
 }
 
