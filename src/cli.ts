@@ -27,7 +27,7 @@ async function main(): Promise<void> {
       `  SecretKey   ${ownKey ? "(from TCLOCAL_SECRET_KEY)" : config.secretKey}`,
       `  account     uin ${server.defaultAccount.uin}, appId ${server.defaultAccount.appId}`,
       `  storage     ${config.inMemory ? "in memory" : `${config.dataDir} (SQLite)`}`,
-      `  signatures  ${config.verifySignatures ? "verified" : "NOT verified (--skip-signature-check)"}`,
+      `  signatures  ${config.verifySignatures ? `verified${config.signatureReuse === "refuse" ? ", each TC3 signature for one action, region and version" : ""}` : "NOT verified (--skip-signature-check)"}`,
       `  rate limits ${config.throttle.enabled ? "on" : "off"}`,
       "",
     ].join("\n"),

@@ -13,6 +13,8 @@ export interface Config {
   secretId: string;
   secretKey: string;
   verifySignatures: boolean;
+  /** Whether a TC3 signature may be reused for another action, region or version, as the real service allows. */
+  signatureReuse: SignatureReusePolicy;
   throttle: ThrottleOptions;
   logLevel: string;
   /** How long instance transitions take. */
@@ -20,6 +22,8 @@ export interface Config {
   /** Instances per account, zone and charge type. */
   instanceQuota: number;
 }
+
+export type SignatureReusePolicy = "allow" | "refuse";
 
 export const DEFAULTS = {
   host: "127.0.0.1",
@@ -36,6 +40,10 @@ Options (environment variable in brackets):
   --in-memory              keep all state in memory (TCLOCAL_IN_MEMORY=1)
   --skip-signature-check   accept unsigned requests; the SecretId alone picks the account
                            (TCLOCAL_SKIP_SIGNATURE_CHECK=1)
+  --signature-reuse <p>    allow (as the real service) or refuse: whether a TC3 signature that does
+                           not sign X-TC-Action, X-TC-Region and X-TC-Version may be replayed with
+                           them changed. "refuse" also refuses two different actions sent with the
+                           same body in the same second (TCLOCAL_SIGNATURE_REUSE, default allow)
   --rate-limits <spec>     "off", or per-action overrides such as "DescribeZones=5,*=100"
                            (TCLOCAL_RATE_LIMITS; default: the documented per-action limits)
   --timing <profile>       how long transitions take: instant, fast (about 1-2 s) or realistic
@@ -62,6 +70,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
       "data-dir": { type: "string" },
       "in-memory": { type: "boolean" },
       "skip-signature-check": { type: "boolean" },
+      "signature-reuse": { type: "string" },
       "rate-limits": { type: "string" },
       "log-level": { type: "string" },
       timing: { type: "string" },
@@ -79,6 +88,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
   const quotaText = values["instance-quota"] ?? env.TCLOCAL_INSTANCE_QUOTA ?? String(DEFAULT_CVM_SETTINGS.instanceQuota);
   const instanceQuota = Number(quotaText);
   if (!Number.isInteger(instanceQuota) || instanceQuota < 0) throw new Error(`instance quota \`${quotaText}\` is not a whole number`);
+  const signatureReuse = values["signature-reuse"] ?? env.TCLOCAL_SIGNATURE_REUSE ?? "allow";
+  if (signatureReuse !== "allow" && signatureReuse !== "refuse") throw new Error(`signature reuse policy \`${signatureReuse}\` is not one of allow, refuse`);
   return {
     timing,
     instanceQuota,
@@ -89,6 +100,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
     secretId: env.TCLOCAL_SECRET_ID || DEFAULT_SECRET_ID,
     secretKey: env.TCLOCAL_SECRET_KEY || DEFAULT_SECRET_KEY,
     verifySignatures: !(values["skip-signature-check"] ?? truthy(env.TCLOCAL_SKIP_SIGNATURE_CHECK)),
+    signatureReuse,
     throttle: parseRateLimits(values["rate-limits"] ?? env.TCLOCAL_RATE_LIMITS, true),
     logLevel: values["log-level"] ?? env.TCLOCAL_LOG_LEVEL ?? "info",
   };

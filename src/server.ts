@@ -4,7 +4,9 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { CLOCK_SETTING, handleAdmin } from "./admin.js";
+import { SIGNATURE_WINDOW_SECONDS } from "./auth/authenticate.js";
 import { DEFAULT_ACCOUNT } from "./auth/keys.js";
+import { SignatureReuseGuard } from "./auth/signature-reuse.js";
 import { ControllableClock, isClockState, systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import { Gateway } from "./gateway/pipeline.js";
@@ -111,6 +113,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     wallClock,
     throttle: new Throttle(options.throttle, wallClock),
     verifySignatures: options.verifySignatures,
+    ...(options.signatureReuse === "refuse" ? { reuseGuard: new SignatureReuseGuard(SIGNATURE_WINDOW_SECONDS) } : {}),
     defaultAccount,
   });
 

@@ -5,6 +5,7 @@ import { v1Method, verifyV1 } from "../protocol/v1.js";
 import type { Account, Credential } from "../store/accounts.js";
 import type { Store } from "../store/store.js";
 import { isWellFormedSecretId, newSecretKey } from "./keys.js";
+import type { SignatureReuseGuard } from "./signature-reuse.js";
 
 /** The signature window of the real service: ±300 s around the server clock. */
 export const SIGNATURE_WINDOW_SECONDS = 300;
@@ -40,6 +41,8 @@ export interface AuthOptions {
   verifySignatures: boolean;
   /** Wall-clock milliseconds. */
   now: number;
+  /** Set with --signature-reuse refuse: a TC3 signature serves one action, region and version only. */
+  reuseGuard?: SignatureReuseGuard;
 }
 
 function checkTimestamp(timestamp: string | undefined, name: string, now: number): number {
@@ -86,7 +89,7 @@ function signatureFailure(detail: string, shown: Record<string, string>): never 
   throw apiError("AuthFailure.SignatureFailure", parts.join("\n"));
 }
 
-function authenticateTc3(req: Extract<SignedRequest, { kind: "TC3" }>, store: Store, now: number): Credential {
+function authenticateTc3(req: Extract<SignedRequest, { kind: "TC3" }>, store: Store, now: number, reuseGuard: SignatureReuseGuard | undefined): Credential {
   if (req.authorization === "") {
     throw apiError("MissingParameter", {
       en: "The request is not signed: a JSON POST needs an Authorization header signed with TC3-HMAC-SHA256.",
@@ -132,6 +135,16 @@ function authenticateTc3(req: Extract<SignedRequest, { kind: "TC3" }>, store: St
       "string to sign": result.attempt.stringToSign,
     });
   }
+  if (reuseGuard) {
+    const use = { action: req.headers["x-tc-action"] ?? "", region: req.headers["x-tc-region"] ?? "", version: req.headers["x-tc-version"] ?? "" };
+    const first = reuseGuard.check(auth.signature, use, seconds, now);
+    if (first) {
+      signatureFailure(
+        `This signature was already used for ${first.action} in region \`${first.region}\` (version ${first.version}); this request is ${use.action} in region \`${use.region}\` (version ${use.version}). With --signature-reuse refuse, a signature that does not sign X-TC-Action, X-TC-Region and X-TC-Version serves one action, region and version only.`,
+        {},
+      );
+    }
+  }
   return credential;
 }
 
@@ -175,6 +188,6 @@ export function authenticate(req: SignedRequest, store: Store, options: AuthOpti
       return account;
     });
   }
-  const credential = req.kind === "TC3" ? authenticateTc3(req, store, options.now) : authenticateV1(req, store, options.now);
+  const credential = req.kind === "TC3" ? authenticateTc3(req, store, options.now, options.reuseGuard) : authenticateV1(req, store, options.now);
   return credential.account;
 }

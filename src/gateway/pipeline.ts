@@ -7,6 +7,7 @@
 //   protocol/validate.ts) → handler in one transaction, DryRun honoured → envelope (protocol/envelope.ts)
 import { randomUUID } from "node:crypto";
 import { authenticate } from "../auth/authenticate.js";
+import type { SignatureReuseGuard } from "../auth/signature-reuse.js";
 import type { Clock } from "../clock.js";
 import { errorBody, successBody } from "../protocol/envelope.js";
 import { ApiError, apiError, type Language } from "../protocol/errors.js";
@@ -30,6 +31,8 @@ export interface GatewayDeps {
   wallClock: Clock;
   throttle: Throttle;
   verifySignatures: boolean;
+  /** Present when a TC3 signature may serve only one action, region and version (--signature-reuse refuse). */
+  reuseGuard?: SignatureReuseGuard;
   defaultAccount: Account;
 }
 
@@ -62,7 +65,7 @@ export class Gateway {
       log.region = request.common.region?.slice(0, 64);
 
       const route = resolveRoute(this.deps.products, request.common, request);
-      const account = authenticate(request.signed, this.deps.store, { verifySignatures: this.deps.verifySignatures, now: this.deps.wallClock.now() }, this.deps.defaultAccount);
+      const account = authenticate(request.signed, this.deps.store, { verifySignatures: this.deps.verifySignatures, now: this.deps.wallClock.now(), reuseGuard: this.deps.reuseGuard }, this.deps.defaultAccount);
       log.account = account.uin;
       const { product, action, region } = route;
 

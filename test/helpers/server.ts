@@ -28,6 +28,7 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
     secretId: DEFAULT_SECRET_ID,
     secretKey: DEFAULT_SECRET_KEY,
     verifySignatures: true,
+    signatureReuse: "allow",
     throttle: parseRateLimits("off", true),
     logLevel: "silent",
     timing: "fast",

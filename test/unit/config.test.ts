@@ -18,6 +18,7 @@ describe("loadConfig", () => {
       secretId: DEFAULT_SECRET_ID,
       secretKey: DEFAULT_SECRET_KEY,
       verifySignatures: true,
+      signatureReuse: "allow",
       throttle: { enabled: true, overrides: {} },
       logLevel: "info",
       timing: "fast",
@@ -38,23 +39,26 @@ describe("loadConfig", () => {
       TCLOCAL_LOG_LEVEL: "warn",
       TCLOCAL_TIMING: "realistic",
       TCLOCAL_INSTANCE_QUOTA: "7",
+      TCLOCAL_SIGNATURE_REUSE: "refuse",
     });
-    expect(c).toMatchObject({ host: "0.0.0.0", port: 9000, dataDir: "/tmp/x", inMemory: true, secretId: "AKIDother00000000000000", secretKey: "otherKey", verifySignatures: false, logLevel: "warn", timing: "realistic", instanceQuota: 7 });
+    expect(c).toMatchObject({ host: "0.0.0.0", port: 9000, dataDir: "/tmp/x", inMemory: true, secretId: "AKIDother00000000000000", secretKey: "otherKey", verifySignatures: false, signatureReuse: "refuse", logLevel: "warn", timing: "realistic", instanceQuota: 7 });
     expect(c.throttle).toEqual({ enabled: true, overrides: { DescribeZones: 5, "*": 100 } });
   });
 
   it("lets a flag win over its variable", () => {
-    const c = config(["--port", "1234", "--host", "::1", "--data-dir", "d", "--in-memory", "--skip-signature-check", "--rate-limits", "off", "--timing", "instant", "--instance-quota", "3", "--log-level", "silent"], {
+    const c = config(["--port", "1234", "--host", "::1", "--data-dir", "d", "--in-memory", "--skip-signature-check", "--rate-limits", "off", "--timing", "instant", "--instance-quota", "3", "--log-level", "silent", "--signature-reuse", "allow"], {
       TCLOCAL_PORT: "9000",
       TCLOCAL_TIMING: "realistic",
+      TCLOCAL_SIGNATURE_REUSE: "refuse",
     });
-    expect(c).toMatchObject({ port: 1234, host: "::1", dataDir: "d", inMemory: true, verifySignatures: false, timing: "instant", instanceQuota: 3, logLevel: "silent" });
+    expect(c).toMatchObject({ port: 1234, host: "::1", dataDir: "d", inMemory: true, verifySignatures: false, signatureReuse: "allow", timing: "instant", instanceQuota: 3, logLevel: "silent" });
     expect(c.throttle.enabled).toBe(false);
   });
 
   it("refuses bad values and unknown flags", () => {
     expect(() => config(["--port", "70000"])).toThrow(/port/);
     expect(() => config(["--timing", "slow"])).toThrow(/timing/);
+    expect(() => config(["--signature-reuse", "warn"])).toThrow(/signature reuse/);
     expect(() => config(["--instance-quota", "-1"])).toThrow(/quota/);
     expect(() => config(["--rate-limits", "DescribeZones=fast"])).toThrow(/rate limit/);
     expect(() => config(["--colour"])).toThrow();
