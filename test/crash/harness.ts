@@ -724,7 +724,9 @@ export async function runCrashCycles(options: CrashOptions): Promise<CrashSummar
     // A reused data dir may hold instances of an earlier run: they belong to no token of this one.
     for (const instance of (await listAllInstances(warmUp)).instances) ledger.owner.set(String(instance.InstanceId), "(before this run)");
     for (let i = 0; i < 2; i++) {
-      const entry: RunEntry = { token: `${tokenPrefix}-w${i}`, count: 2, zone: pick(random, ZONES), cycle: 0, status: "unknown", ids: [] };
+      // "warm-up-0": the load's tokens are the prefix and a base-36 counter, which never holds a "-"
+      // (a plain "w0" was the counter's 1,152nd token, and its RunInstances rightly answered the warm-up's ids).
+      const entry: RunEntry = { token: `${tokenPrefix}-warm-up-${i}`, count: 2, zone: pick(random, ZONES), cycle: 0, status: "unknown", ids: [] };
       ledger.runs.set(entry.token, entry);
       const answer = await warmUp.RunInstances(runRequest(entry.token, entry.count, entry.zone));
       ledger.recordIds(entry, answer.InstanceIdSet ?? [], "warm-up");
