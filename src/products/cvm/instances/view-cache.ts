@@ -3,8 +3,9 @@
 // reads only each row's sequence number, view version and the two settled fields, and takes the bytes from here.
 //
 // An entry is used only when the row's view version and both settled fields match it. Every write of a
-// view gives it a version never handed out before (random base, then a counter), so an entry made inside
-// a transaction that was rolled back, by another process, or before a reset can never match a stored row.
+// view gives it a version this process never handed out before (a random base, then a counter), so an entry
+// made inside a transaction that was rolled back, or before a reset, never matches a stored row; a version
+// written by another process on the same data matches one of ours only by a 1-in-2^47 chance.
 import { randomInt } from "node:crypto";
 import type { SqliteDatabase } from "../../../store/sqlite.js";
 
