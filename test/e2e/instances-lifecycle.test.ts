@@ -430,9 +430,25 @@ suite("listing after changes", () => {
 
       await c2.ModifyInstancesAttribute({ InstanceIds: [ids[0]!], InstanceName: "changed elsewhere" });
       await c2.StopInstances({ InstanceIds: [ids[1]!] });
-      const seenByFirst = (await c1.DescribeInstances({})).InstanceSet!;
+      let seenByFirst = (await c1.DescribeInstances({})).InstanceSet!;
       expect(names(seenByFirst)).toEqual(["changed elsewhere", "shared-2"]);
       expect(seenByFirst.map((i) => i.InstanceState)).toEqual(["RUNNING", "STOPPING"]);
+      expect(seenByFirst).toEqual((await c2.DescribeInstances({})).InstanceSet);
+
+      // Settled, the first server lists (and keeps) the instances RUNNING / SUCCESS and STOPPED / SUCCESS.
+      // Renamed elsewhere and settled again, the instance is RUNNING / SUCCESS as before: only its view
+      // version tells the first server that the name changed.
+      first.clock.advance(SETTLE_MS);
+      second.clock.advance(SETTLE_MS);
+      expect(names((await c1.DescribeInstances({})).InstanceSet)).toEqual(["changed elsewhere", "shared-2"]);
+      await c2.ModifyInstancesAttribute({ InstanceIds: [ids[0]!], InstanceName: "changed again" });
+      first.clock.advance(SETTLE_MS);
+      second.clock.advance(SETTLE_MS);
+      seenByFirst = (await c1.DescribeInstances({})).InstanceSet!;
+      expect(seenByFirst.map((i) => [i.InstanceName, i.InstanceState, i.LatestOperationState])).toEqual([
+        ["changed again", "RUNNING", "SUCCESS"],
+        ["shared-2", "STOPPED", "SUCCESS"],
+      ]);
       expect(seenByFirst).toEqual((await c2.DescribeInstances({})).InstanceSet);
     } finally {
       await first.close();
