@@ -174,7 +174,7 @@ export class InstanceRepository {
       const cache = viewCacheOf(this.db);
       for (const seq of gone) cache.forget(seq);
     }
-    prepared(this.db, 
+    prepared(this.db,
         `UPDATE cvm_instances SET state = pending_state, pending_state = NULL, pending_at = NULL,
                 latest_operation_state = CASE WHEN latest_operation_state = 'OPERATING' THEN 'SUCCESS' ELSE latest_operation_state END
           WHERE account_uin = ? AND region = ? AND pending_at IS NOT NULL AND pending_at <= ?`,
@@ -210,7 +210,6 @@ export class InstanceRepository {
     return new Map(rows.map((row) => [row.instance_id, fromRow(row)]));
   }
 
-  /** One page (in creation order) of `columns`, as arrays, of the instances matching every condition, and the total count. */
   /** The WHERE clause for the account's instances in the region that match every condition, and the total count. */
   private filtered(conditions: readonly Condition[]): { where: string; params: unknown[]; total: number } {
     const where = ["account_uin = ?", "region = ?", ...conditions.map((c) => `(${c.sql})`)].join(" AND ");
