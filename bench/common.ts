@@ -74,6 +74,18 @@ const CLOCK_TICKS = ((): number => {
   }
 })();
 
+/** The machine's CPU time so far, in ticks: all of it, and the part stolen by the hypervisor (`/proc/stat`). */
+export function machineCpuTicks(): { total: number; steal: number } | undefined {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    if (ticks.length < 8 || !ticks.every(Number.isFinite)) return undefined;
+    return { total: ticks.reduce((a, b) => a + b, 0), steal: ticks[7]! };
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU seconds the process has used (/proc/<pid>/stat; Linux), or undefined when it cannot be read. */
 export function processCpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

@@ -14,18 +14,26 @@
 // Every interval (60 s, or 10 s when --minutes is under 3) prints requests, failures, refusals, the server's
 // RSS (/proc/<pid>/status VmRSS, sampled each second) and latency. At the end the last interval is compared
 // with the second (the first includes the warm-up): PASS when the mean RSS and the p99 latency of the last
-// are at most 10% above the second's. Exit code 1 on FAIL.
+// are at most 10% above the second's, and nothing failed. Exit code 1 on FAIL.
 //
-// A shared or virtual machine stalls now and then (CPU steal, host I/O), and a stall of a few hundred ms
-// moves a minute's p99 on its own. An idle probe process with a 5 ms timer runs alongside: each line shows
-// how late its timer fired at worst ("stall"), and the verdict names the compared intervals in which the
-// machine itself stalled, without changing it.
+// The p99 judged is tclocal's own: the latencyMs of its request log (from the handler's call to the answer
+// written), so the server runs at --log-level info. The p99 this client observes is printed after the `|`,
+// with what else it holds, but not judged: on a shared machine it moves with things outside tclocal.
+// - The load generator: its CPU, event-loop delay p99 and GC time. It parses about 27 pages of 150 KB a
+//   second; V8 keeps each in its large-object space, and with the default heap sizing it came to collect its
+//   old generation every second after a few minutes, which doubled the client p99 while tclocal's stayed
+//   flat. `npm run soak` therefore runs it with a 256 MB initial old space.
+// - The machine: the share of CPU time its host stole, and a probe process beside the load whose 5 ms timer
+//   and 4 KiB fdatasync ten times a second show how long the machine stalled at worst ("stall", "fsync").
+//   Stalls of hundreds of ms happen here, and the same work can take a third more CPU from one minute to the
+//   next. The verdict names the compared intervals in which the machine stalled.
 import { spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { PerformanceObserver, monitorEventLoopDelay } from "node:perf_hooks";
 import { TIMING_PROFILES, isTimingProfile, type TimingProfile } from "../src/products/cvm/timing.js";
 import {
   IMAGE_ID,
@@ -41,6 +49,7 @@ import {
 } from "../test/crash/harness.js";
 import {
   isObject,
+  machineCpuTicks,
   percentileOfSorted,
   positiveNumber,
   processCpuSeconds,
@@ -77,7 +86,7 @@ const USAGE = `Usage: npm run soak -- [options]
   --instances N      instances kept in the store, within 10% (default 500)
   --timing PROFILE   server timing profile: fast (default) or instant
   --seed N           seed of the mix (default: random, printed)
-  --log-level LEVEL  server log level (default warn)
+  --log-level LEVEL  server log level (default info: the in-server latency is read from the request log)
   --data-dir DIR     use this data dir (kept) instead of a temporary one
   --keep             keep the temporary data dir
   --node-arg ARG     an option for the server's node process (repeatable), e.g. --node-arg=--trace-gc
@@ -120,7 +129,7 @@ function parseOptions(argv: string[]): Options | "help" {
     instances: values.instances === undefined ? 500 : positiveNumber(values.instances, "--instances", true),
     timing,
     seed,
-    logLevel: values["log-level"] ?? "warn",
+    logLevel: values["log-level"] ?? "info",
     dataDir: values["data-dir"],
     keep: values.keep ?? false,
     nodeArgs: values["node-arg"] ?? [],
@@ -276,16 +285,25 @@ interface Interval {
   skipped: number;
   byAction: Map<string, number>;
   latencies: number[];
+  /** tclocal's own time per request (its request log's latencyMs: handler called → answer written), ms. */
+  serverLatencies: number[];
   rssSamples: number[];
-  /** How late the probe's timer fired at worst, per second (ms). */
-  stallSamples: number[];
+  /** The stall probe's samples, one a second. */
+  stallSamples: StallSample[];
   cpuSeconds: number | undefined;
+  /** This load generator's own CPU time (s) and event-loop delay p99 (ms): its share of the latencies. */
+  generatorCpuSeconds: number | undefined;
+  generatorLoopP99: number | undefined;
+  /** The load generator's garbage-collection pauses (ms). */
+  generatorGcPauses: number[];
+  /** Share of the machine's CPU time the hypervisor stole during the interval (0–1). */
+  steal: number | undefined;
   storeTotal: number | undefined;
   dbBytes: number | undefined;
 }
 
 function newInterval(index: number): Interval {
-  return { index, startedAt: performance.now(), endedAt: 0, requests: 0, failures: 0, refusals: 0, skipped: 0, byAction: new Map(), latencies: [], rssSamples: [], stallSamples: [], cpuSeconds: undefined, storeTotal: undefined, dbBytes: undefined };
+  return { index, startedAt: performance.now(), endedAt: 0, requests: 0, failures: 0, refusals: 0, skipped: 0, byAction: new Map(), latencies: [], serverLatencies: [], rssSamples: [], stallSamples: [], cpuSeconds: undefined, generatorCpuSeconds: undefined, generatorLoopP99: undefined, generatorGcPauses: [], steal: undefined, storeTotal: undefined, dbBytes: undefined };
 }
 
 function percentile(values: readonly number[], q: number): number {
@@ -298,25 +316,65 @@ const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(2)
 
 /** A machine stall this long (ms) in a compared interval is named in the verdict. */
 const NOTABLE_STALL_MS = 50;
+// Every second the probe prints two numbers: how late its 5 ms timer fired at worst (CPU), and the longest
+// 4 KiB write + fdatasync of a file next to the database, one every 100 ms (disk). The sync runs on libuv's
+// thread pool, so it does not delay the timer.
 const PROBE_SCRIPT =
-  "let last = performance.now(), worst = 0;" +
+  "const fs = require('node:fs'); const fd = fs.openSync(process.argv[1], 'w'); const block = Buffer.alloc(4096);" +
+  "let last = performance.now(), worst = 0, disk = 0, syncing = 0;" +
   "setInterval(() => { const now = performance.now(); worst = Math.max(worst, now - last - 5); last = now; }, 5);" +
-  "setInterval(() => { process.stdout.write(worst.toFixed(1) + '\\n'); worst = 0; }, 1000);";
+  "const sync = () => { syncing = performance.now(); fs.write(fd, block, 0, block.length, 0, () => fs.fdatasync(fd, () => {" +
+  "  disk = Math.max(disk, performance.now() - syncing); syncing = 0; setTimeout(sync, 100); })); }; sync();" +
+  "setInterval(() => { if (syncing) disk = Math.max(disk, performance.now() - syncing);" +
+  "  process.stdout.write(worst.toFixed(1) + ' ' + disk.toFixed(1) + '\\n'); worst = 0; disk = 0; }, 1000);";
 
-/** Starts the stall probe; `onSample` gets how late its timer fired at worst in each second (ms). */
-function startStallProbe(onSample: (lateMs: number) => void): { stop(): void } {
-  const child = spawn(process.execPath, ["-e", PROBE_SCRIPT], { stdio: ["ignore", "pipe", "ignore"] });
+interface StallSample {
+  /** How late the probe's timer fired at worst in the second (ms). */
+  cpu: number;
+  /** The longest write + fdatasync in the second (ms). */
+  disk: number;
+}
+
+/** Starts the stall probe, its disk file at `file`; `onSample` gets one sample a second. */
+function startStallProbe(file: string, onSample: (sample: StallSample) => void): { stop(): void } {
+  const child = spawn(process.execPath, ["-e", PROBE_SCRIPT, file], { stdio: ["ignore", "pipe", "ignore"] });
   let buffered = "";
   child.stdout.setEncoding("utf8");
   child.stdout.on("data", (chunk: string) => {
     const lines = (buffered + chunk).split("\n");
     buffered = lines.pop()!;
-    for (const line of lines) if (line !== "") onSample(Number(line));
+    for (const line of lines) {
+      const [cpu, disk] = line.split(" ").map(Number);
+      if (cpu !== undefined && disk !== undefined) onSample({ cpu, disk });
+    }
   });
-  return { stop: () => child.kill() };
+  return {
+    stop: () => {
+      child.kill();
+      rmSync(file, { force: true });
+    },
+  };
 }
 
-const worstStall = (i: Interval): number => (i.stallSamples.length === 0 ? NaN : Math.max(...i.stallSamples));
+const worstStall = (i: Interval, kind: keyof StallSample): number => (i.stallSamples.length === 0 ? NaN : Math.max(...i.stallSamples.map((s) => s[kind])));
+
+/** Calls `onLatency` with the latencyMs of each line of tclocal's request log (pino JSON on its stdout). */
+function readRequestLog(stdout: NodeJS.ReadableStream, onLatency: (ms: number) => void): void {
+  let buffered = "";
+  stdout.on("data", (chunk: string) => {
+    const lines = (buffered + chunk).split("\n");
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      if (!line.includes('"latencyMs"')) continue;
+      try {
+        const entry = JSON.parse(line) as Json;
+        if (isObject(entry) && typeof entry["latencyMs"] === "number") onLatency(entry["latencyMs"]);
+      } catch {
+        // Not a log line (the banner, --trace-gc output).
+      }
+    }
+  });
+}
 
 function databaseBytes(dataDir: string): number | undefined {
   let total = 0;
@@ -452,7 +510,8 @@ function clockTime(seconds: number): string {
 
 function intervalLine(i: Interval, elapsedSeconds: number): string {
   const seconds = (i.endedAt - i.startedAt) / 1000;
-  const cpu = i.cpuSeconds === undefined || seconds <= 0 ? "-" : `${Math.round((i.cpuSeconds / seconds) * 100)}%`;
+  const share = (cpuSeconds: number | undefined): string => (cpuSeconds === undefined || seconds <= 0 ? "-" : `${Math.round((cpuSeconds / seconds) * 100)}%`);
+  const worst = (kind: keyof StallSample): string => (Number.isFinite(worstStall(i, kind)) ? worstStall(i, kind).toFixed(0) : "-");
   return [
     `[${clockTime(elapsedSeconds).padStart(5)}]`,
     `requests ${String(i.requests).padStart(6)} (${(i.requests / seconds).toFixed(1)}/s)`,
@@ -460,12 +519,13 @@ function intervalLine(i: Interval, elapsedSeconds: number): string {
     `refused ${i.refusals}`,
     ...(i.skipped > 0 ? [`skipped ${i.skipped}`] : []),
     `rss ${mb(mean(i.rssSamples))} MB (max ${mb(Math.max(...i.rssSamples))})`,
-    `p50 ${ms(percentile(i.latencies, 0.5))} ms`,
-    `p99 ${ms(percentile(i.latencies, 0.99))} ms`,
-    `stall ${Number.isFinite(worstStall(i)) ? worstStall(i).toFixed(0) : "-"} ms`,
-    `cpu ${cpu}`,
+    `p99 ${ms(percentile(i.serverLatencies, 0.99))} ms`,
+    `cpu ${share(i.cpuSeconds)}`,
     `instances ${i.storeTotal ?? "-"}`,
     `db ${mb(i.dbBytes)} MB`,
+    `| client p50 ${ms(percentile(i.latencies, 0.5))} p99 ${ms(percentile(i.latencies, 0.99))} ms`,
+    `generator cpu ${share(i.generatorCpuSeconds)} loop p99 ${ms(i.generatorLoopP99 ?? NaN)} ms gc ${i.generatorGcPauses.reduce((a, b) => a + b, 0).toFixed(0)} ms`,
+    `machine steal ${i.steal === undefined ? "-" : `${(i.steal * 100).toFixed(1)}%`} stall ${worst("cpu")} ms fsync ${worst("disk")} ms`,
   ].join("  ");
 }
 
@@ -503,6 +563,7 @@ async function main(): Promise<number> {
 
   const client = new SignedClient(server.port, options.concurrency);
   const soak = new Soak(client, random, options);
+  if (server.child.stdout) readRequestLog(server.child.stdout, (latency) => soak.current.serverLatencies.push(latency));
   const intervals: Interval[] = [];
   let verdict = false;
   try {
@@ -532,18 +593,34 @@ async function main(): Promise<number> {
     let late = 0;
     soak.current = newInterval(1);
     let cpuMark = processCpuSeconds(server.pid);
+    let machineMark = machineCpuTicks();
+    let generatorCpuMark = process.cpuUsage();
+    const generatorLoop = monitorEventLoopDelay({ resolution: 5 });
+    generatorLoop.enable();
+    const generatorGc = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) soak.current.generatorGcPauses.push(entry.duration);
+    });
+    generatorGc.observe({ entryTypes: ["gc"] });
     const pending = new Set<Promise<void>>();
     const sampler = setInterval(() => {
       const rss = residentBytes(server.pid);
       if (rss !== undefined) soak.current.rssSamples.push(rss);
     }, 1000);
-    const probe = startStallProbe((lateMs) => soak.current.stallSamples.push(lateMs));
+    const probe = startStallProbe(join(dataDir, "stall-probe"), (sample) => soak.current.stallSamples.push(sample));
     const closeInterval = (now: number): void => {
       const i = soak.current;
       i.endedAt = now;
       const cpu = processCpuSeconds(server.pid);
       i.cpuSeconds = cpu !== undefined && cpuMark !== undefined ? cpu - cpuMark : undefined;
       cpuMark = cpu;
+      const machine = machineCpuTicks();
+      if (machine !== undefined && machineMark !== undefined && machine.total > machineMark.total) i.steal = (machine.steal - machineMark.steal) / (machine.total - machineMark.total);
+      machineMark = machine;
+      const generatorCpu = process.cpuUsage(generatorCpuMark);
+      i.generatorCpuSeconds = (generatorCpu.user + generatorCpu.system) / 1e6;
+      generatorCpuMark = process.cpuUsage();
+      i.generatorLoopP99 = generatorLoop.percentile(99) / 1e6;
+      generatorLoop.reset();
       i.dbBytes = databaseBytes(dataDir);
       const rss = residentBytes(server.pid);
       if (rss !== undefined) i.rssSamples.push(rss);
@@ -580,6 +657,8 @@ async function main(): Promise<number> {
       if (performance.now() - soak.current.startedAt >= intervalMs / 2 || intervals.length === 0) closeInterval(performance.now());
     } finally {
       clearInterval(sampler);
+      generatorLoop.disable();
+      generatorGc.disconnect();
       probe.stop();
     }
 
@@ -592,7 +671,7 @@ async function main(): Promise<number> {
     process.stdout.write(
       [
         "",
-        `total: ${requests} requests in ${seconds.toFixed(1)} s (${(requests / seconds).toFixed(1)}/s), ${failures} errors, ${refusals} refused, ${late} skipped (over --concurrency); p50 ${ms(percentile(all, 0.5))} ms, p99 ${ms(percentile(all, 0.99))} ms`,
+        `total: ${requests} requests in ${seconds.toFixed(1)} s (${(requests / seconds).toFixed(1)}/s), ${failures} errors, ${refusals} refused, ${late} skipped (over --concurrency); p99 in tclocal ${ms(percentile(intervals.flatMap((i) => i.serverLatencies), 0.99))} ms; at the client p50 ${ms(percentile(all, 0.5))} ms, p99 ${ms(percentile(all, 0.99))} ms`,
         `  mix: ${[...soak.totals].sort((a, b) => b[1] - a[1]).map(([action, n]) => `${action} ${n}`).join(", ")}`,
         ...[...soak.refusalCodes].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([code, n]) => `  refused: ${n} × ${code}`),
         ...[...soak.failureMessages].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([message, n]) => `  error:   ${n} × ${message}`),
@@ -606,23 +685,41 @@ async function main(): Promise<number> {
     }
     const second = intervals[1]!;
     const last = intervals[intervals.length - 1]!;
-    const compare = (name: string, a: number, b: number, unit: string, digits: number): boolean => {
+    /** Whether b is at most 10% above a; `judged` false prints INFO instead of PASS/FAIL, with `why`. */
+    const compare = (name: string, a: number, b: number, unit: string, digits: number, judged = true, why = ""): boolean => {
       const change = (b - a) / a;
       const pass = b <= a * 1.1;
+      const label = !judged ? "INFO" : pass ? "PASS" : "FAIL";
       process.stdout.write(
-        `${pass ? "PASS" : "FAIL"}  ${name}: interval ${second.index} ${a.toFixed(digits)} ${unit} → interval ${last.index} ${b.toFixed(digits)} ${unit} (${change >= 0 ? "+" : ""}${(change * 100).toFixed(1)}%; limit +10%)\n`,
+        `${label}  ${name}: interval ${second.index} ${a.toFixed(digits)} ${unit} → interval ${last.index} ${b.toFixed(digits)} ${unit} (${change >= 0 ? "+" : ""}${(change * 100).toFixed(1)}%; limit +10%)${why}\n`,
       );
       return pass;
     };
     const rssPass = compare("server RSS (mean)", mean(second.rssSamples) / 1048576, mean(last.rssSamples) / 1048576, "MB", 1);
-    const p99Pass = compare("p99 latency", percentile(second.latencies, 0.99), percentile(last.latencies, 0.99), "ms", 2);
+    let p99Pass = false;
+    if (second.serverLatencies.length === 0 || last.serverLatencies.length === 0) {
+      process.stdout.write(`FAIL  p99 latency in tclocal: no request log to read (the soak needs --log-level info or lower)\n`);
+    } else {
+      p99Pass = compare("p99 latency in tclocal (its request log)", percentile(second.serverLatencies, 0.99), percentile(last.serverLatencies, 0.99), "ms", 2);
+    }
+    const loop = (i: Interval): string => ms(i.generatorLoopP99 ?? NaN);
+    compare(
+      "p99 latency at the client",
+      percentile(second.latencies, 0.99),
+      percentile(last.latencies, 0.99),
+      "ms",
+      2,
+      false,
+      `; not judged: it adds this load generator's own delays (event-loop p99 ${loop(second)} → ${loop(last)} ms) and the machine's (steal, stalls) to tclocal's`,
+    );
     for (const i of [second, last]) {
-      const stalls = i.stallSamples.filter((late) => late >= NOTABLE_STALL_MS);
-      if (stalls.length > 0) {
-        process.stdout.write(
-          `NOTE  interval ${i.index}: the machine stalled (an idle probe process's 5 ms timer fired up to ${worstStall(i).toFixed(0)} ms late, ${stalls.length} s of the interval ${NOTABLE_STALL_MS} ms or more); its p99 is not tclocal's alone\n`,
-        );
-      }
+      const cpuStalls = i.stallSamples.filter((sample) => sample.cpu >= NOTABLE_STALL_MS).length;
+      const diskStalls = i.stallSamples.filter((sample) => sample.disk >= NOTABLE_STALL_MS).length;
+      const stalls = [
+        ...(cpuStalls > 0 ? [`an idle probe process's 5 ms timer fired up to ${worstStall(i, "cpu").toFixed(0)} ms late, ${cpuStalls} s of the interval ${NOTABLE_STALL_MS} ms or more`] : []),
+        ...(diskStalls > 0 ? [`a 4 KiB fdatasync beside the database took up to ${worstStall(i, "disk").toFixed(0)} ms, ${diskStalls} s of the interval ${NOTABLE_STALL_MS} ms or more`] : []),
+      ];
+      if (stalls.length > 0) process.stdout.write(`NOTE  interval ${i.index}: the machine stalled (${stalls.join("; ")}); the latencies of that interval are not tclocal's alone\n`);
     }
     const errorsPass = failures === 0;
     process.stdout.write(`${errorsPass ? "PASS" : "FAIL"}  errors: ${failures} (refusals, ${refusals}, are not errors)\n`);
