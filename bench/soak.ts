@@ -556,7 +556,11 @@ async function main(): Promise<number> {
   if (options.serverOutput !== undefined) server.child.stdout?.pipe(createWriteStream(options.serverOutput));
   const onSignal = (signal: NodeJS.Signals): void => {
     progress(`\n${signal}: stopping tclocal`);
-    void server.stop().finally(() => process.exit(130));
+    void server.stop().finally(() => {
+      // process.exit skips the `finally` below: remove a temporary data dir here too.
+      if (options.dataDir === undefined && !options.keep) rmSync(dataDir, { recursive: true, force: true });
+      process.exit(130);
+    });
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
