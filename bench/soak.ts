@@ -19,7 +19,7 @@
 // The p99 judged is tclocal's own: the latencyMs of its request log (from the handler's call to the answer
 // written), so the server runs at --log-level info. The p99 this client observes is printed after the `|`,
 // with what else it holds, but not judged: on a shared machine it moves with things outside tclocal.
-// - The load generator: its CPU, event-loop delay p99 and GC time. It parses about 27 pages of 150 KB a
+// - The load generator: its CPU, event-loop delay p99 and GC time. It parses about 20 pages of 150 KB a
 //   second; V8 keeps each in its large-object space, and with the default heap sizing it came to collect its
 //   old generation every second after a few minutes, which doubled the client p99 while tclocal's stayed
 //   flat. `npm run soak` therefore runs it with a 256 MB initial old space.
@@ -338,15 +338,10 @@ interface StallSample {
 /** Starts the stall probe, its disk file at `file`; `onSample` gets one sample a second. */
 function startStallProbe(file: string, onSample: (sample: StallSample) => void): { stop(): void } {
   const child = spawn(process.execPath, ["-e", PROBE_SCRIPT, file], { stdio: ["ignore", "pipe", "ignore"] });
-  let buffered = "";
   child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk: string) => {
-    const lines = (buffered + chunk).split("\n");
-    buffered = lines.pop()!;
-    for (const line of lines) {
-      const [cpu, disk] = line.split(" ").map(Number);
-      if (cpu !== undefined && disk !== undefined) onSample({ cpu, disk });
-    }
+  onLines(child.stdout, (line) => {
+    const [cpu, disk] = line.split(" ").map(Number);
+    if (cpu !== undefined && disk !== undefined) onSample({ cpu, disk });
   });
   return {
     stop: () => {
@@ -360,19 +355,24 @@ const worstStall = (i: Interval, kind: keyof StallSample): number => (i.stallSam
 
 /** Calls `onLatency` with the latencyMs of each line of tclocal's request log (pino JSON on its stdout). */
 function readRequestLog(stdout: NodeJS.ReadableStream, onLatency: (ms: number) => void): void {
+  onLines(stdout, (line) => {
+    if (!line.includes('"latencyMs"')) return;
+    try {
+      const entry = JSON.parse(line) as Json;
+      if (isObject(entry) && typeof entry["latencyMs"] === "number") onLatency(entry["latencyMs"]);
+    } catch {
+      // Not a log line (the banner, --trace-gc output).
+    }
+  });
+}
+
+/** Calls `onLine` with each complete line of a text stream (setEncoding done), without its newline. */
+function onLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
   let buffered = "";
-  stdout.on("data", (chunk: string) => {
+  stream.on("data", (chunk: string) => {
     const lines = (buffered + chunk).split("\n");
     buffered = lines.pop()!;
-    for (const line of lines) {
-      if (!line.includes('"latencyMs"')) continue;
-      try {
-        const entry = JSON.parse(line) as Json;
-        if (isObject(entry) && typeof entry["latencyMs"] === "number") onLatency(entry["latencyMs"]);
-      } catch {
-        // Not a log line (the banner, --trace-gc output).
-      }
-    }
+    for (const line of lines) onLine(line);
   });
 }
 
