@@ -12,6 +12,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { IMAGE_ID, INSTANCE_TYPE, ROOT, ZONES } from "../test/crash/harness.js";
+import { optionsOrExit } from "../test/helpers/cli-options.js";
 import {
   isObject,
   percentileOfSorted as percentile,
@@ -431,18 +432,7 @@ function renderTable(rows: readonly Row[]): string {
 // Main
 
 async function main(): Promise<number> {
-  let options: Options | "help";
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (options === "help") {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const opts = options;
+  const opts = optionsOrExit("bench", USAGE, parseOptions);
   const measure: { seconds: number } | { count: number } = opts.count !== undefined ? { count: opts.count } : { seconds: opts.seconds };
 
   progress("starting tclocal ...");

@@ -47,6 +47,7 @@ import {
   type Random,
   type TclocalProcess,
 } from "../test/crash/harness.js";
+import { optionsOrExit } from "../test/helpers/cli-options.js";
 import {
   isObject,
   machineCpuTicks,
@@ -533,18 +534,7 @@ function intervalLine(i: Interval, elapsedSeconds: number): string {
 // Main
 
 async function main(): Promise<number> {
-  let parsed: Options | "help";
-  try {
-    parsed = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`soak: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed === "help") {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const options = parsed;
+  const options = optionsOrExit("soak", USAGE, parseOptions);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "tclocal-soak-"));
   const random = seededRandom(options.seed);
 

@@ -3,7 +3,8 @@
 // Runs the crash-safety cycles of test/crash/harness.ts (SIGKILL under a RunInstances/TerminateInstances
 // load, restart, invariants), prints one line per cycle and a summary. Exit code 1 when an invariant broke.
 import { parseArgs } from "node:util";
-import { formatCycle, runCrashCycles, type CycleReport } from "./harness.js";
+import { optionsOrExit } from "../helpers/cli-options.js";
+import { formatCycle, runCrashCycles, type CrashOptions, type CycleReport } from "./harness.js";
 
 const USAGE = `Usage: npm run crash -- [options]
 
@@ -23,9 +24,9 @@ function positiveInteger(text: string, flag: string): number {
   return n;
 }
 
-async function main(): Promise<number> {
+function parseOptions(argv: string[]): CrashOptions | "help" {
   const { values } = parseArgs({
-    args: process.argv.slice(2),
+    args: argv,
     options: {
       cycles: { type: "string" },
       seed: { type: "string" },
@@ -38,30 +39,34 @@ async function main(): Promise<number> {
     },
     strict: true,
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const cycles = values.cycles === undefined ? 20 : positiveInteger(values.cycles, "--cycles");
+  if (values.help) return "help";
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed \`${values.seed}\` is not an integer`);
-  let killAfterMs: [number, number] = [100, 800];
+  let killAfterMs: [number, number] | undefined;
   if (values["kill-after"] !== undefined) {
     const match = /^(\d+)-(\d+)$/.exec(values["kill-after"]);
     if (!match || Number(match[1]) > Number(match[2])) throw new Error(`--kill-after \`${values["kill-after"]}\` is not A-B (milliseconds, A ≤ B)`);
     killAfterMs = [Number(match[1]), Number(match[2])];
   }
+  return {
+    cycles: values.cycles === undefined ? 20 : positiveInteger(values.cycles, "--cycles"),
+    seed,
+    killAfterMs,
+    workers: values.workers === undefined ? undefined : positiveInteger(values.workers, "--workers"),
+    sampleSize: values.sample === undefined ? undefined : positiveInteger(values.sample, "--sample"),
+    dataDir: values["data-dir"],
+    keepDataDir: values.keep ?? false,
+  };
+}
+
+async function main(): Promise<number> {
+  const options = optionsOrExit("crash", USAGE, parseOptions);
+  const { cycles, seed } = options;
 
   process.stdout.write(`crash cycles: ${cycles}, seed ${seed}\n`);
   const started = performance.now();
   const summary = await runCrashCycles({
-    cycles,
-    seed,
-    killAfterMs,
-    ...(values.workers !== undefined ? { workers: positiveInteger(values.workers, "--workers") } : {}),
-    ...(values.sample !== undefined ? { sampleSize: positiveInteger(values.sample, "--sample") } : {}),
-    ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
-    keepDataDir: values.keep ?? false,
+    ...options,
     log: (line) => process.stdout.write(`${line}\n`),
     onCycle: (report: CycleReport) => {
       process.stdout.write(`${formatCycle(report, cycles)}\n`);
@@ -88,7 +93,7 @@ async function main(): Promise<number> {
       "",
     ].join("\n"),
   );
-  if (values["data-dir"] !== undefined || values.keep) process.stdout.write(`data dir: ${summary.dataDir}\n`);
+  if (options.dataDir !== undefined || options.keepDataDir) process.stdout.write(`data dir: ${summary.dataDir}\n`);
   return summary.violations.length === 0 ? 0 : 1;
 }
 

@@ -1,39 +1,59 @@
-// `npm run fuzz -- --count N [--seed S] [--mix all|params|signatures|transport] [--batch B]`
+// `npm run fuzz -- --count N [--seed S] [--mix all|params|signatures|transport] [--batch B] [--show F]`
 // Throws N hostile requests at a fresh in-process server with the generators and invariants of the CI
 // fuzz test (test/fuzz/generators.ts), keeps going past failures, and prints a summary: requests, the
 // codes seen with their counts, and the failures. Exits 1 when anything failed.
 import { parseArgs } from "node:util";
 import fc from "fast-check";
+import { optionsOrExit } from "../helpers/cli-options.js";
 import { CaseGen, FuzzRunner, formatFailure, formatSummary, startFuzzTarget, type CaseMix, type FuzzCase } from "./generators.js";
 
 const MIXES: readonly CaseMix[] = ["all", "params", "signatures", "transport"];
 
-function usage(message: string): never {
-  console.error(`${message}\nusage: npm run fuzz -- --count N [--seed S] [--mix ${MIXES.join("|")}] [--batch B] [--show F]`);
-  process.exit(2);
+const USAGE = `Usage: npm run fuzz -- [options]
+
+  --count N    requests to send (default 20000)
+  --seed S     seed of the generators (default: random, printed)
+  --mix M      ${MIXES.join(", ")}: which kinds of request (default all)
+  --batch B    requests generated per round; those expected to fail are sent concurrently (default 32)
+  --show F     failures printed in full at the end (default 20)
+  -h, --help   show this text
+`;
+
+interface Options {
+  count: number;
+  seed: number;
+  mix: CaseMix;
+  batch: number;
+  show: number;
 }
 
-const { values } = parseArgs({
-  args: process.argv.slice(2),
-  options: {
-    count: { type: "string", default: "20000" },
-    seed: { type: "string" },
-    mix: { type: "string", default: "all" },
-    batch: { type: "string", default: "32" },
-    show: { type: "string", default: "20" },
-  },
-  strict: true,
-});
-const count = Number(values.count);
-const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
-const batch = Number(values.batch);
-const show = Number(values.show);
-const mix = values.mix as CaseMix;
-if (!Number.isInteger(count) || count < 1) usage(`--count ${values.count} is not a positive integer`);
-if (!Number.isInteger(seed)) usage(`--seed ${values.seed} is not an integer`);
-if (!Number.isInteger(batch) || batch < 1) usage(`--batch ${values.batch} is not a positive integer`);
-if (!Number.isInteger(show) || show < 0) usage(`--show ${values.show} is not a whole number`);
-if (!MIXES.includes(mix)) usage(`--mix ${values.mix} is not one of ${MIXES.join(", ")}`);
+function parseOptions(argv: string[]): Options | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      count: { type: "string", default: "20000" },
+      seed: { type: "string" },
+      mix: { type: "string", default: "all" },
+      batch: { type: "string", default: "32" },
+      show: { type: "string", default: "20" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) return "help";
+  const whole = (flag: string, text: string, min: number): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${flag} \`${text}\` is not a whole number of at least ${min}`);
+    return n;
+  };
+  const mix = MIXES.find((m) => m === values.mix);
+  if (mix === undefined) throw new Error(`--mix \`${values.mix}\` is not one of ${MIXES.join(", ")}`);
+  const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
+  if (!Number.isInteger(seed)) throw new Error(`--seed \`${values.seed}\` is not an integer`);
+  return { count: whole("--count", values.count, 1), seed, mix, batch: whole("--batch", values.batch, 1), show: whole("--show", values.show, 0) };
+}
+
+const { count, seed, mix, batch, show } = optionsOrExit("fuzz", USAGE, parseOptions);
 
 console.log(`fuzzing ${count} requests, seed ${seed}, mix ${mix}`);
 const target = await startFuzzTarget();
