@@ -445,6 +445,34 @@ describe("string lengths", () => {
   });
 });
 
+describe("instance-name filter values are matched as text, whatever their length or characters", () => {
+  let client: CvmClientType;
+  let named: string;
+  beforeAll(async () => {
+    client = cvmClient(server);
+    [named] = (await launchInstances(server, client, { InstanceName: "Sale 50%_off\\now" })) as [string];
+  });
+  const names = async (value: string) => {
+    const answer = await client.DescribeInstances({ Filters: [{ Name: "instance-name", Values: [value] }] });
+    return { total: answer.TotalCount, ids: (answer.InstanceSet ?? []).map((i) => i.InstanceId) };
+  };
+
+  // SQLite refuses LIKE patterns over 50,000 bytes; a value within the 64 KiB string bound must not reach one.
+  it("values up to the 64 KiB bound (ASCII, wildcard characters, 3-byte and 4-byte UTF-8) → TotalCount 0, not InternalError", async () => {
+    for (const unit of ["a", "%", "_", "\\", "名", "🙂"]) {
+      const value = unit.repeat(Math.floor(65536 / unit.length));
+      expect(await names(value), `${unit} × ${value.length}`).toEqual({ total: 0, ids: [] });
+    }
+  });
+
+  it("%, _ and \\ in a value are literal characters, and ASCII case does not matter", async () => {
+    expect(await names("50%_off\\")).toEqual({ total: 1, ids: [named] });
+    expect(await names("sale 50")).toEqual({ total: 1, ids: [named] });
+    expect(await names("5%")).toEqual({ total: 0, ids: [] });
+    expect(await names("50__off")).toEqual({ total: 0, ids: [] });
+  });
+});
+
 describe("generic bounds on every string and list of every implemented action", () => {
   const big = "s".repeat(200 * 1024);
 

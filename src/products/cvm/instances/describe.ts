@@ -65,11 +65,10 @@ const FILTER_RULES: Record<string, FilterRule> = {
   "instance-id": { check: valueCheck(/^ins-[a-z0-9]{8}$/, "InvalidParameterValue.InstanceIdMalformed", "instance id"), condition: columnIn("instance_id") },
   "uuid": { check: valueCheck(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "InvalidParameterValue.UuidMalformed", "UUID"), condition: (v) => columnIn("uuid")(v.map((u) => u.toLowerCase())) },
   "security-group-id": { check: valueCheck(/^sg-[a-z0-9]{8}$/, "InvalidSgId.Malformed", "security group id"), condition: docListContains("$.SecurityGroupIds") },
+  // A substring match, ASCII case-insensitive. instr(), not LIKE: SQLite refuses LIKE patterns over
+  // 50,000 bytes, well within the 64 KiB a parameter string may have, and instr() needs no escaping.
   "instance-name": {
-    condition: (values) => ({
-      sql: values.map(() => "instance_name LIKE ? ESCAPE '\\'").join(" OR "),
-      params: values.map((v) => `%${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
-    }),
+    condition: (values) => ({ sql: values.map(() => "instr(lower(instance_name), lower(?)) > 0").join(" OR "), params: [...values] }),
   },
   "instance-charge-type": { condition: columnIn("charge_type") },
   "instance-state": { condition: columnIn("state") },
