@@ -186,6 +186,23 @@ suite("DescribeInstances", () => {
     expect(both.InstanceSet!.map((i) => i.InstanceId)).toEqual([a]);
   });
 
+  it("a filter with no values constrains nothing, whatever its name, as in the other filtered Describe actions", async () => {
+    const [id] = await launchInstances(server, client, { InstanceName: "web", TagSpecification: [{ ResourceType: "instance", Tags: [{ Key: "team", Value: "blue" }] }] });
+    const names = [
+      "zone", "project-id", "host-id", "dedicated-cluster-id", "vpc-id", "subnet-id", "instance-id", "uuid", "security-group-id",
+      "instance-name", "instance-charge-type", "instance-state", "private-ip-address", "public-ip-address", "ipv6-address",
+      "tag-key", "tag-value", "tag:team", "creation-start-time", "creation-end-time",
+    ];
+    for (const name of names) {
+      const answer = await client.DescribeInstances({ Filters: [{ Name: name, Values: [] }] });
+      expect([name, answer.TotalCount, answer.InstanceSet!.map((i) => i.InstanceId)]).toEqual([name, 1, [id]]);
+      // … and the other filters still apply beside it.
+      const anded = await client.DescribeInstances({ Filters: [{ Name: name, Values: [] }, { Name: "instance-state", Values: ["STOPPED"] }] });
+      expect([name, anded.TotalCount]).toEqual([name, 0]);
+    }
+    expect(await sdkError(client.DescribeInstances({ Filters: [{ Name: "no-such-filter", Values: [] }] }))).toMatchObject({ code: "InvalidFilter" });
+  });
+
   it("pages with Offset and Limit (default 20, max 100) and counts before paging", async () => {
     await launchInstances(server, client, { InstanceCount: 25 });
     const first = await client.DescribeInstances({});

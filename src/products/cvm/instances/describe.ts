@@ -98,7 +98,9 @@ function tagPairCondition(key: string, values: readonly string[]): Condition {
 
 function conditionsFor(filters: readonly Filter[], region: string): Condition[] {
   checkFilters(filters, { names: Object.keys(FILTER_RULES), allowTagKey: true });
-  return filters.map((filter, i) => {
+  return filters.flatMap((filter, i) => {
+    // As in every filtered Describe (applyFilters): a filter with no values constrains nothing.
+    if (filter.Values.length === 0) return [];
     const where = `Filters.${i}.Values`;
     if (filter.Name.startsWith("tag:")) return tagPairCondition(filter.Name.slice(4), filter.Values);
     const rule = FILTER_RULES[filter.Name]!;
