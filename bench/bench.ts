@@ -12,11 +12,10 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { IMAGE_ID, INSTANCE_TYPE, ROOT, ZONES } from "../test/crash/harness.js";
-import { optionsOrExit } from "../test/helpers/cli-options.js";
+import { optionsOrExit, positiveNumber } from "../test/helpers/cli-options.js";
 import {
   isObject,
   percentileOfSorted as percentile,
-  positiveNumber,
   processCpuSeconds,
   progress,
   signedPostHeaders,

@@ -1,19 +1,9 @@
-// What the load tools (bench/bench.ts, bench/soak.ts) share: option parsing, signed TC3 requests by the
+// What the load tools (bench/bench.ts, bench/soak.ts) share: signed TC3 requests by the
 // official signer, the JSON type of answers, CPU accounting through /proc, percentiles and progress lines.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { REGION, SECRET_ID, SECRET_KEY } from "../test/crash/harness.js";
-
-// ---------------------------------------------------------------------------------------------------
-// Options
-
-/** `text` as a positive number (a positive integer with `integer`); throws naming `flag` otherwise. */
-export function positiveNumber(text: string, flag: string, integer: boolean): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} \`${text}\` is not a positive ${integer ? "integer" : "number"}`);
-  return n;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Signed requests

@@ -47,12 +47,11 @@ import {
   type Random,
   type TclocalProcess,
 } from "../test/crash/harness.js";
-import { optionsOrExit } from "../test/helpers/cli-options.js";
+import { optionsOrExit, positiveNumber, seedOption } from "../test/helpers/cli-options.js";
 import {
   isObject,
   machineCpuTicks,
   percentileOfSorted,
-  positiveNumber,
   processCpuSeconds,
   progress,
   signedPostHeaders,
@@ -120,8 +119,7 @@ function parseOptions(argv: string[]): Options | "help" {
   const intervalSeconds = values.interval !== undefined ? positiveNumber(values.interval, "--interval", false) : minutes < 3 ? 10 : 60;
   const timing = values.timing ?? "fast";
   if (!isTimingProfile(timing) || timing === "realistic") throw new Error(`--timing \`${timing}\` is not fast or instant`);
-  const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
-  if (!Number.isInteger(seed)) throw new Error(`--seed \`${values.seed}\` is not an integer`);
+  const seed = seedOption(values.seed);
   return {
     minutes,
     intervalSeconds,

@@ -3,7 +3,7 @@
 // Runs the crash-safety cycles of test/crash/harness.ts (SIGKILL under a RunInstances/TerminateInstances
 // load, restart, invariants), prints one line per cycle and a summary. Exit code 1 when an invariant broke.
 import { parseArgs } from "node:util";
-import { optionsOrExit } from "../helpers/cli-options.js";
+import { optionsOrExit, positiveNumber, seedOption } from "../helpers/cli-options.js";
 import { formatCycle, runCrashCycles, type CrashOptions, type CycleReport } from "./harness.js";
 
 const USAGE = `Usage: npm run crash -- [options]
@@ -17,12 +17,6 @@ const USAGE = `Usage: npm run crash -- [options]
   --keep            keep the temporary data dir
   -h, --help        show this text
 `;
-
-function positiveInteger(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} \`${text}\` is not a positive integer`);
-  return n;
-}
 
 function parseOptions(argv: string[]): CrashOptions | "help" {
   const { values } = parseArgs({
@@ -40,8 +34,6 @@ function parseOptions(argv: string[]): CrashOptions | "help" {
     strict: true,
   });
   if (values.help) return "help";
-  const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
-  if (!Number.isInteger(seed)) throw new Error(`--seed \`${values.seed}\` is not an integer`);
   let killAfterMs: [number, number] | undefined;
   if (values["kill-after"] !== undefined) {
     const match = /^(\d+)-(\d+)$/.exec(values["kill-after"]);
@@ -49,11 +41,11 @@ function parseOptions(argv: string[]): CrashOptions | "help" {
     killAfterMs = [Number(match[1]), Number(match[2])];
   }
   return {
-    cycles: values.cycles === undefined ? 20 : positiveInteger(values.cycles, "--cycles"),
-    seed,
+    cycles: values.cycles === undefined ? 20 : positiveNumber(values.cycles, "--cycles", true),
+    seed: seedOption(values.seed),
     killAfterMs,
-    workers: values.workers === undefined ? undefined : positiveInteger(values.workers, "--workers"),
-    sampleSize: values.sample === undefined ? undefined : positiveInteger(values.sample, "--sample"),
+    workers: values.workers === undefined ? undefined : positiveNumber(values.workers, "--workers", true),
+    sampleSize: values.sample === undefined ? undefined : positiveNumber(values.sample, "--sample", true),
     dataDir: values["data-dir"],
     keepDataDir: values.keep ?? false,
   };

@@ -4,7 +4,7 @@
 // codes seen with their counts, and the failures. Exits 1 when anything failed.
 import { parseArgs } from "node:util";
 import fc from "fast-check";
-import { optionsOrExit } from "../helpers/cli-options.js";
+import { optionsOrExit, positiveNumber, seedOption } from "../helpers/cli-options.js";
 import { CaseGen, FuzzRunner, formatFailure, formatSummary, startFuzzTarget, type CaseMix, type FuzzCase } from "./generators.js";
 
 const MIXES: readonly CaseMix[] = ["all", "params", "signatures", "transport"];
@@ -41,16 +41,15 @@ function parseOptions(argv: string[]): Options | "help" {
     strict: true,
   });
   if (values.help) return "help";
-  const whole = (flag: string, text: string, min: number): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${flag} \`${text}\` is not a whole number of at least ${min}`);
-    return n;
-  };
   const mix = MIXES.find((m) => m === values.mix);
   if (mix === undefined) throw new Error(`--mix \`${values.mix}\` is not one of ${MIXES.join(", ")}`);
-  const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
-  if (!Number.isInteger(seed)) throw new Error(`--seed \`${values.seed}\` is not an integer`);
-  return { count: whole("--count", values.count, 1), seed, mix, batch: whole("--batch", values.batch, 1), show: whole("--show", values.show, 0) };
+  return {
+    count: positiveNumber(values.count, "--count", true),
+    seed: seedOption(values.seed),
+    mix,
+    batch: positiveNumber(values.batch, "--batch", true),
+    show: values.show === "0" ? 0 : positiveNumber(values.show, "--show", true),
+  };
 }
 
 const { count, seed, mix, batch, show } = optionsOrExit("fuzz", USAGE, parseOptions);
