@@ -392,6 +392,17 @@ describe("TC3 with --signature-reuse refuse: a signature serves one action, regi
     expect(okOf(await sendTc3(strict, { action: "DescribeZones", timestamp, body: "{}" })).TotalCount).toBe(6);
     expect(codeOf(await sendTc3(strict, { action: "DescribeRegions", timestamp, body: "{}" }))).toBe("AuthFailure.SignatureFailure");
   });
+
+  // The same price for one action in a loop over regions, the usual shape of an inventory script: the region
+  // is outside the signature, so DescribeInstances({}) sent to two regions in one second carries one signature.
+  it("refuses the second region of a same-second loop over regions with the same body", async () => {
+    const timestamp = Math.floor(Date.now() / 1000);
+    const body = '{"Limit":100}';
+    expect(okOf(await sendTc3(strict, { action: "DescribeInstances", region: "ap-guangzhou", timestamp, body })).TotalCount).toBe(0);
+    const error = errorOf(await sendTc3(strict, { action: "DescribeInstances", region: "ap-shanghai", timestamp, body }));
+    expect(error.Code).toBe("AuthFailure.SignatureFailure");
+    expect(error.Message).toContain("already used for DescribeInstances in region `ap-guangzhou`");
+  });
 });
 
 describe("TC3: SignedHeaders must include content-type and host, even when the signature over the rest is right", () => {
