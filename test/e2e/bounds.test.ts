@@ -245,13 +245,18 @@ describe("request size", () => {
   });
 
   it("a v1 form body of exactly 1 MiB is verified and validated; 1 MiB + 1 byte → RequestSizeLimitExceeded", async () => {
-    /** A signed form of exactly `size` bytes: the filler is a filter value, so it is signed like the rest. */
+    /**
+     * A signed form of exactly `size` bytes: the filler is a filter value, so it is signed like the rest. The
+     * encoded signature is 2 bytes longer for each `+`, `/` or `=` it holds, so each attempt changes the
+     * filler's first characters (a new signature) and corrects its length by what the last attempt missed.
+     */
     const formOfSize = (size: number): string => {
       let fill = size - 400;
-      for (let attempt = 0; attempt < 500; attempt++) {
-        const body = v1Encoded(server, { Action: "DescribeInstances", "Filters.0.Name": "instance-name", "Filters.0.Values.0": "a".repeat(fill) });
+      for (let attempt = 0; attempt < 1000; attempt++) {
+        const filler = attempt.toString(36).padStart(6, "0") + "a".repeat(fill - 6);
+        const body = v1Encoded(server, { Action: "DescribeInstances", "Filters.0.Name": "instance-name", "Filters.0.Values.0": filler });
         if (body.length === size) return body;
-        fill += body.length > size ? -1 : Math.max(1, size - body.length - 2);
+        fill += size - body.length;
       }
       throw new Error(`no form of exactly ${size} bytes`);
     };
