@@ -12,9 +12,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import Database from "better-sqlite3";
 import * as tencentcloud from "tencentcloud-sdk-nodejs-cvm";
 import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
+import { DATABASE_FILE, openSqlite } from "../../src/store/sqlite.js";
 
 // ---------------------------------------------------------------------------------------------------
 // Constants
@@ -32,8 +32,6 @@ export const INSTANCE_TYPE = "S5.MEDIUM4";
 export const INSTANCE_STATES: ReadonlySet<string> = new Set([
   "PENDING", "LAUNCH_FAILED", "RUNNING", "STOPPED", "STARTING", "STOPPING", "REBOOTING", "SHUTDOWN", "TERMINATING",
 ]);
-/** The server database file (src/store/sqlite.ts DATABASE_FILE). */
-const DATABASE_FILE = "tclocal.sqlite";
 const PAGE = 100;
 
 // ---------------------------------------------------------------------------------------------------
@@ -526,7 +524,7 @@ async function retryToken(client: CvmClient, entry: RunEntry): Promise<{ ids: st
 }
 
 function integrityCheck(dataDir: string): string {
-  const db = new Database(join(dataDir, DATABASE_FILE), { fileMustExist: true });
+  const db = openSqlite(join(dataDir, DATABASE_FILE), { fileMustExist: true });
   try {
     db.pragma("busy_timeout = 5000");
     const rows = db.pragma("integrity_check") as Array<{ integrity_check: string }>;
