@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { openSqlite, SQLITE_DRIVER, sqliteDriverFor } from "../../src/store/sqlite.js";
 
@@ -30,9 +30,9 @@ describe("the SQLite driver for this Node", () => {
   // dropped statements outside a JS context. A server drops statements when its statement cache turns over.
   // The 1 MB young generation makes the GC run often enough that it aborts every time (about every other
   // time without it; seen on Node 24.21).
-  it("survives prepared statements dropped by the hundred thousand while the event loop idles between bursts", () => {
+  it("survives tens of thousands of dropped prepared statements while the event loop idles between bursts", () => {
     const script = `
-      import { openSqlite } from ${JSON.stringify(resolve(ROOT, "src/store/sqlite.ts"))};
+      import { openSqlite } from ${JSON.stringify(pathToFileURL(resolve(ROOT, "src/store/sqlite.ts")).href)};
       const db = openSqlite(":memory:");
       db.exec("CREATE TABLE t (a INTEGER)");
       const until = Date.now() + 2000;
