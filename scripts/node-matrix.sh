@@ -26,8 +26,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$cache" "$logs"
 
-# The tracked and the new (not ignored) files: what a commit of the working tree would hold.
-git ls-files -z --cached --others --exclude-standard | tar -cf "$work/tree.tar" --null -T -
+# The tracked and the new (not ignored) files: what a commit of the working tree would hold (a tracked file
+# deleted in the working tree is left out).
+git ls-files -z --cached --others --exclude-standard | tar -cf "$work/tree.tar" --ignore-failed-read --null -T - 2>/dev/null
 
 failed=()
 for wanted in "$@"; do
