@@ -12,6 +12,7 @@ import type { Clock } from "../clock.js";
 import { errorBody, successBody } from "../protocol/envelope.js";
 import { ApiError, apiError, type Language } from "../protocol/errors.js";
 import { actionHasField } from "../protocol/model.js";
+import { own } from "../protocol/own.js";
 import { unflatten } from "../protocol/params.js";
 import { ModelValidator } from "../protocol/validate.js";
 import type { Account } from "../store/accounts.js";
@@ -75,7 +76,7 @@ export class Gateway {
           zh: `${action} 请求的次数超过了频率限制。`,
         });
       }
-      const handler = product.handlers[action];
+      const handler = own(product.handlers, action);
       if (!handler) {
         throw apiError("UnsupportedOperation", {
           en: `tclocal does not implement ${product.service} ${action} yet.`,
@@ -107,7 +108,7 @@ export class Gateway {
   }
 
   private parseParams(product: Product, action: string, params: ApiParams): Record<string, unknown> {
-    if (params.kind === "flat") return unflatten(product.model, product.model.actions[action]!.request, params.pairs);
+    if (params.kind === "flat") return unflatten(product.model, own(product.model.actions, action)!.request, params.pairs);
     const text = params.body.toString("utf8").trim();
     if (text === "") return {};
     let parsed: unknown;

@@ -1,5 +1,6 @@
 // Product, version and action resolution: which product's handler this request is for.
 import { apiError } from "../protocol/errors.js";
+import { own } from "../protocol/own.js";
 import type { Product } from "./product.js";
 import type { CommonParams } from "./shape.js";
 
@@ -37,7 +38,7 @@ export function resolveRoute(
   const hostLabel = hints.host.replace(/^https?:\/\//, "").split(".")[0]?.toLowerCase();
   const named =
     atVersion.find((p) => p.service === hostLabel) ?? atVersion.find((p) => p.service === hints.credentialService?.toLowerCase());
-  const product = named?.model.actions[action] ? named : atVersion.find((p) => p.model.actions[action]);
+  const product = named && own(named.model.actions, action) ? named : atVersion.find((p) => own(p.model.actions, action));
   if (!product) {
     throw apiError("InvalidAction", {
       en: `The action \`${action.slice(0, 64)}\` does not exist in API version ${version}.`,

@@ -26,6 +26,8 @@ export interface ApiModel {
   types: Record<string, StructModel>;
 }
 
+import { own } from "./own.js";
+
 const SCALARS: ReadonlySet<string> = new Set<ScalarType>(["string", "number", "boolean", "any"]);
 
 export function isScalar(type: string): type is ScalarType {
@@ -33,6 +35,7 @@ export function isScalar(type: string): type is ScalarType {
 }
 
 export function actionHasField(model: ApiModel, action: string, field: string): boolean {
-  const act = model.actions[action];
-  return act !== undefined && model.types[act.request]?.[field] !== undefined;
+  const act = own(model.actions, action);
+  const request = act && own(model.types, act.request);
+  return request !== undefined && own(request, field) !== undefined;
 }

@@ -1,5 +1,6 @@
 // TC3-HMAC-SHA256: parsing the Authorization header and recomputing the signature as the clients make it.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { own } from "./own.js";
 
 export const TC3_ALGORITHM = "TC3-HMAC-SHA256";
 export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
@@ -54,7 +55,7 @@ export interface Tc3Computation {
 
 export function tc3CanonicalRequest(input: Tc3SigningInput): string {
   const names = input.signedHeaders.split(";");
-  const value = (n: string) => (input.headers[n] ?? "").trim();
+  const value = (n: string) => (own(input.headers, n) ?? "").trim();
   const canonicalHeaders = names.map((n) => `${n}:${input.rawValues ? value(n) : value(n).toLowerCase()}\n`).join("");
   return [
     input.method,
@@ -135,7 +136,7 @@ export function verifyTc3(
   const uris = requestPath === "/" ? ["/"] : ["/", requestPath];
   // The official demo lower-cases the values; the SDKs sign them as given (all lower case in practice, but a
   // user-set `Content-Type: Application/JSON` or an upper-case Host is signed that way).
-  const mixedCase = base.signedHeaders.split(";").some((n) => /[A-Z]/.test(base.headers[n] ?? ""));
+  const mixedCase = base.signedHeaders.split(";").some((n) => /[A-Z]/.test(own(base.headers, n) ?? ""));
   const cases = mixedCase ? [false, true] : [false];
   let first: Tc3Computation | undefined;
   for (const candidateHost of hostCandidates(host)) {

@@ -4,6 +4,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { apiError, type ApiError } from "./errors.js";
 import { isScalar, type ApiModel, type FieldModel } from "./model.js";
+import { own } from "./own.js";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -136,7 +137,7 @@ export class ModelValidator {
   validate(action: string, params: unknown): void {
     let check = this.cache.get(action);
     if (!check) {
-      const act = this.model.actions[action];
+      const act = own(this.model.actions, action);
       if (!act) throw new Error(`action ${action} is not in the ${this.schemaId} model`);
       check = this.ajv.getSchema(`${this.schemaId}#/$defs/${act.request}`);
       if (!check) throw new Error(`no schema for ${act.request}`);
