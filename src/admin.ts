@@ -1,9 +1,13 @@
-// The /_tclocal/ admin endpoints: health, accounts and temporary credentials. They speak JSON and,
-// like the API, never answer with a stack trace.
-import type { IncomingMessage } from "node:http";
-import { newSecretId, newSecretKey, newToken } from "./auth/keys.js";
+// The /_tclocal/ admin endpoints: health, accounts, the resource clock and reset. They speak JSON and,
+// like the API, never answer with a stack trace. All but GET /_tclocal/health need proof that the caller
+// holds the default account's SecretKey (auth/admin-auth.ts). Temporary credentials come from the STS
+// API (GetFederationToken), not from here.
+import { authenticateAdmin, type AdminKey } from "./auth/admin-auth.js";
+import { newSecretId, newSecretKey } from "./auth/keys.js";
 import type { Clock, ControllableClock } from "./clock.js";
 import type { Product } from "./gateway/product.js";
+import { ApiError, type Language } from "./protocol/errors.js";
+import { own } from "./protocol/own.js";
 import type { Account } from "./store/accounts.js";
 import type { Store } from "./store/store.js";
 import { VERSION } from "./version.js";
@@ -14,24 +18,43 @@ export interface AdminDeps {
   wallClock: Clock;
   /** The resource clock, which tests freeze and move. */
   clock: ControllableClock;
-  defaultAccount: Account;
   ensureDefaultAccount: () => Account;
+  adminKey: AdminKey;
+}
+
+export interface AdminCall {
+  method: string;
+  path: string;
+  rawQuery: string;
+  /** Header name (lower case) → value. */
+  headers: Record<string, string>;
+  body: Buffer;
+  language: Language;
 }
 
 export interface AdminAnswer {
   status: number;
   body: object;
+  /** For the log line: the endpoint, who called (never a secret) and the outcome. */
+  log: { endpoint: string; caller: string; code: string };
 }
 
 export const CLOCK_SETTING = "clock";
-const MAX_TEMPORARY_SECONDS = 43200;
-const DEFAULT_TEMPORARY_SECONDS = 1800;
+/** The resource clock stays within years 1970 to 9999: dates past them do not print as ISO 8601. */
+export const CLOCK_MIN_MS = Date.UTC(1970, 0, 1);
+export const CLOCK_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-function failure(status: number, code: string, message: string): AdminAnswer {
-  return { status, body: { Error: { Code: code, Message: message } } };
+class AdminFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-function parseBody(body: Buffer): Record<string, unknown> | AdminAnswer {
+function parseBody(body: Buffer): Record<string, unknown> {
   const text = body.toString("utf8").trim();
   if (text === "") return {};
   try {
@@ -40,90 +63,75 @@ function parseBody(body: Buffer): Record<string, unknown> | AdminAnswer {
   } catch {
     // answered below
   }
-  return failure(400, "InvalidParameter", "The body must be a JSON object.");
+  throw new AdminFailure(400, "InvalidParameter", "The body must be a JSON object.");
 }
 
-function accountOf(deps: AdminDeps, secretId: unknown): Account | AdminAnswer {
-  if (secretId === undefined) return deps.defaultAccount;
-  if (typeof secretId !== "string") return failure(400, "InvalidParameter", "SecretId must be a string.");
-  const credential = deps.store.accounts.findCredential(secretId);
-  if (!credential || credential.token !== undefined) {
-    return failure(404, "AuthFailure.SecretIdNotFound", `No permanent key has the SecretId \`${secretId.slice(0, 64)}\`.`);
-  }
-  return credential.account;
+export function isClockInRange(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= CLOCK_MIN_MS && ms <= CLOCK_MAX_MS;
 }
 
-function isAnswer(value: object): value is AdminAnswer {
-  return "status" in value && "body" in value;
-}
-
-export function handleAdmin(req: IncomingMessage, path: string, body: Buffer, deps: AdminDeps): AdminAnswer {
-  const route = `${req.method} ${path.replace(/\/+$/, "")}`;
-  const now = deps.wallClock.now();
-  switch (route) {
-    case "GET /_tclocal/health":
-      return {
-        status: 200,
-        body: {
-          status: "ok",
-          version: VERSION,
-          services: deps.products.map((p) => ({ service: p.service, version: p.version, actions: Object.keys(p.handlers).length })),
-        },
-      };
-    case "POST /_tclocal/accounts": {
-      const input = parseBody(body);
-      if (isAnswer(input)) return input;
-      const name = typeof input.Name === "string" ? input.Name.slice(0, 64) : "account";
-      const secretId = newSecretId();
-      const secretKey = newSecretKey();
-      const account = deps.store.transaction(() => {
-        const created = deps.store.accounts.ensureAccount({ ...deps.store.accounts.nextAccountNumbers(), name }, now);
-        deps.store.accounts.putCredential({ secretId, secretKey, accountUin: created.uin }, now);
-        return created;
-      });
-      return { status: 200, body: { Uin: account.uin, AppId: account.appId, Name: account.name, SecretId: secretId, SecretKey: secretKey } };
+export function handleAdmin(call: AdminCall, deps: AdminDeps): AdminAnswer {
+  const endpoint = `${call.method} ${call.path.replace(/\/+$/, "")}`.slice(0, 128);
+  let caller = "anonymous";
+  try {
+    if (endpoint === "GET /_tclocal/health") return answer(health(deps));
+    // A browser may send a form post or text/plain cross-site without asking first; JSON it may not.
+    if (call.method !== "GET" && !/^application\/json\s*(;|$)/i.test(own(call.headers, "content-type") ?? "")) {
+      throw new AdminFailure(415, "InvalidRequest", "Admin requests other than GET must send Content-Type: application/json.");
     }
-    case "POST /_tclocal/credentials": {
-      const input = parseBody(body);
-      if (isAnswer(input)) return input;
-      const account = accountOf(deps, input.SecretId);
-      if (isAnswer(account)) return account;
-      const duration = input.DurationSeconds ?? DEFAULT_TEMPORARY_SECONDS;
-      if (typeof duration !== "number" || !Number.isInteger(duration) || duration < 1 || duration > MAX_TEMPORARY_SECONDS) {
-        return failure(400, "InvalidParameterValue", `DurationSeconds must be an integer from 1 to ${MAX_TEMPORARY_SECONDS}.`);
+    caller = authenticateAdmin(call, deps.adminKey, deps.wallClock.now());
+    switch (endpoint) {
+      case "POST /_tclocal/accounts":
+        return answer(createAccount(deps, parseBody(call.body)));
+      case "GET /_tclocal/clock":
+        return answer(clockState(deps.clock));
+      case "POST /_tclocal/clock": {
+        const state = changeClock(deps.clock, parseBody(call.body));
+        // The clock is state: a restart keeps the time the tests moved it to.
+        deps.store.putSetting(CLOCK_SETTING, deps.clock.snapshot());
+        return answer(state);
       }
-      const expiresAt = now + duration * 1000;
-      const credentials = { TmpSecretId: newSecretId(), TmpSecretKey: newSecretKey(), Token: newToken() };
-      deps.store.transaction(() => {
-        deps.store.accounts.deleteExpiredCredentials(now - 3600_000);
-        deps.store.accounts.putCredential(
-          { secretId: credentials.TmpSecretId, secretKey: credentials.TmpSecretKey, accountUin: account.uin, token: credentials.Token, expiresAt },
-          now,
-        );
-      });
-      return {
-        status: 200,
-        body: { Credentials: credentials, ExpiredTime: Math.floor(expiresAt / 1000), Expiration: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z") },
-      };
+      case "POST /_tclocal/reset":
+        deps.store.reset();
+        deps.ensureDefaultAccount();
+        deps.clock.reset();
+        return answer({ reset: true, ...clockState(deps.clock) });
+      default:
+        throw new AdminFailure(404, "ResourceNotFound", `There is no admin endpoint ${endpoint}. See GET /_tclocal/health.`);
     }
-    case "GET /_tclocal/clock":
-      return { status: 200, body: clockState(deps.clock) };
-    case "POST /_tclocal/clock": {
-      const input = parseBody(body);
-      if (isAnswer(input)) return input;
-      const answer = changeClock(deps.clock, input);
-      // The clock is state: a restart keeps the time the tests moved it to.
-      if (answer.status === 200) deps.store.putSetting(CLOCK_SETTING, deps.clock.snapshot());
-      return answer;
-    }
-    case "POST /_tclocal/reset":
-      deps.store.reset();
-      deps.ensureDefaultAccount();
-      deps.clock.reset();
-      return { status: 200, body: { reset: true, ...clockState(deps.clock) } };
-    default:
-      return failure(404, "ResourceNotFound", `There is no admin endpoint ${route.slice(0, 128)}. See GET /_tclocal/health.`);
+  } catch (error) {
+    if (error instanceof AdminFailure) return failure(error.status, error.code, error.message);
+    if (error instanceof ApiError) return failure(401, error.code, error.messageIn(call.language));
+    throw error;
   }
+
+  function answer(body: object): AdminAnswer {
+    return { status: 200, body, log: { endpoint, caller, code: "Success" } };
+  }
+  function failure(status: number, code: string, message: string): AdminAnswer {
+    return { status, body: { Error: { Code: code, Message: message } }, log: { endpoint, caller, code } };
+  }
+}
+
+function health(deps: AdminDeps): object {
+  return {
+    status: "ok",
+    version: VERSION,
+    services: deps.products.map((p) => ({ service: p.service, version: p.version, actions: Object.keys(p.handlers).length })),
+  };
+}
+
+function createAccount(deps: AdminDeps, input: Record<string, unknown>): object {
+  const name = typeof input.Name === "string" ? input.Name.slice(0, 64) : "account";
+  const secretId = newSecretId();
+  const secretKey = newSecretKey();
+  const now = deps.wallClock.now();
+  const account = deps.store.transaction(() => {
+    const created = deps.store.accounts.ensureAccount({ ...deps.store.accounts.nextAccountNumbers(), name }, now);
+    deps.store.accounts.putCredential({ secretId, secretKey, accountUin: created.uin }, now);
+    return created;
+  });
+  return { Uin: account.uin, AppId: account.appId, Name: account.name, SecretId: secretId, SecretKey: secretKey };
 }
 
 function clockState(clock: ControllableClock): object {
@@ -131,23 +139,30 @@ function clockState(clock: ControllableClock): object {
   return { Now: new Date(now).toISOString(), NowMs: now, Frozen: clock.frozen };
 }
 
+const RANGE_TEXT = "1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z";
+
 /** `{"Freeze": true|false, "AdvanceSeconds": n, "Set": "<ISO time>"}`, applied in that order: Set, Freeze, Advance. */
-function changeClock(clock: ControllableClock, input: Record<string, unknown>): AdminAnswer {
+function changeClock(clock: ControllableClock, input: Record<string, unknown>): object {
   const { Freeze, AdvanceSeconds, Set: setTo } = input;
   const unknown = Object.keys(input).filter((k) => !["Freeze", "AdvanceSeconds", "Set"].includes(k));
-  if (unknown.length > 0) return failure(400, "UnknownParameter", `Unknown field ${unknown[0]!.slice(0, 64)}; use Freeze, AdvanceSeconds and Set.`);
-  if (Freeze !== undefined && typeof Freeze !== "boolean") return failure(400, "InvalidParameter", "Freeze must be true or false.");
+  if (unknown.length > 0) throw new AdminFailure(400, "UnknownParameter", `Unknown field ${unknown[0]!.slice(0, 64)}; use Freeze, AdvanceSeconds and Set.`);
+  if (Freeze !== undefined && typeof Freeze !== "boolean") throw new AdminFailure(400, "InvalidParameter", "Freeze must be true or false.");
   if (AdvanceSeconds !== undefined && (typeof AdvanceSeconds !== "number" || !Number.isFinite(AdvanceSeconds) || AdvanceSeconds < 0)) {
-    return failure(400, "InvalidParameter", "AdvanceSeconds must be a number of seconds, 0 or more.");
+    throw new AdminFailure(400, "InvalidParameter", "AdvanceSeconds must be a number of seconds, 0 or more.");
   }
   let target: number | undefined;
   if (setTo !== undefined) {
     target = typeof setTo === "string" ? Date.parse(setTo) : NaN;
-    if (Number.isNaN(target)) return failure(400, "InvalidParameter", "Set must be an ISO 8601 time, such as 2026-01-01T00:00:00Z.");
+    if (Number.isNaN(target)) throw new AdminFailure(400, "InvalidParameter", "Set must be an ISO 8601 time, such as 2026-01-01T00:00:00Z.");
+    if (!isClockInRange(target)) throw new AdminFailure(400, "InvalidParameterValue", `Set ${JSON.stringify(String(setTo).slice(0, 64))} is outside the clock's range, ${RANGE_TEXT}.`);
+  }
+  const from = target ?? clock.now();
+  if (typeof AdvanceSeconds === "number" && !isClockInRange(from + AdvanceSeconds * 1000)) {
+    throw new AdminFailure(400, "InvalidParameterValue", `AdvanceSeconds ${AdvanceSeconds} would move the clock from ${new Date(from).toISOString()} past 9999-12-31T23:59:59Z; the clock's range is ${RANGE_TEXT}.`);
   }
   if (target !== undefined) clock.set(target);
   if (Freeze === true) clock.freeze();
   if (Freeze === false) clock.unfreeze();
   if (typeof AdvanceSeconds === "number") clock.advance(AdvanceSeconds * 1000);
-  return { status: 200, body: clockState(clock) };
+  return clockState(clock);
 }

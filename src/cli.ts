@@ -1,11 +1,51 @@
 #!/usr/bin/env node
 // The `tclocal` command.
-import { DEFAULT_SECRET_KEY } from "./auth/keys.js";
+import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "./auth/keys.js";
 import { loadConfig, USAGE } from "./config.js";
-import { startServer } from "./server.js";
+import { callAdmin } from "./admin-client.js";
+import { exposureWarnings, startServer } from "./server.js";
 import { VERSION } from "./version.js";
 
+const ADMIN_USAGE = `Usage: tclocal admin <METHOD> <PATH> [JSON body]
+
+Calls an admin endpoint of a running tclocal, signed with the default account's key pair
+(TCLOCAL_SECRET_ID and TCLOCAL_SECRET_KEY, default: the development key), and prints the answer.
+The endpoint is TCLOCAL_ENDPOINT (default http://127.0.0.1:4577). Examples:
+  tclocal admin POST /_tclocal/reset
+  tclocal admin POST /_tclocal/clock '{"AdvanceSeconds": 3600}'
+  tclocal admin GET /_tclocal/clock
+`;
+
+/** `tclocal admin METHOD PATH [BODY]`: exit 0 on HTTP 200, 1 otherwise, 2 on a usage error. */
+async function admin(args: string[]): Promise<number> {
+  const [method, path, bodyText] = args;
+  if (method === undefined || path === undefined || args.length > 3 || !path.startsWith("/_tclocal/") || method === "-h" || method === "--help") {
+    process.stderr.write(ADMIN_USAGE);
+    return method === "-h" || method === "--help" ? 0 : 2;
+  }
+  let body: unknown;
+  if (bodyText !== undefined) {
+    try {
+      body = JSON.parse(bodyText);
+    } catch {
+      process.stderr.write(`tclocal admin: the body is not JSON: ${bodyText.slice(0, 80)}\n`);
+      return 2;
+    }
+  }
+  const credentials = {
+    secretId: process.env.TCLOCAL_SECRET_ID || DEFAULT_SECRET_ID,
+    secretKey: process.env.TCLOCAL_SECRET_KEY || DEFAULT_SECRET_KEY,
+  };
+  const answer = await callAdmin(process.env.TCLOCAL_ENDPOINT || `http://127.0.0.1:${process.env.TCLOCAL_PORT || 4577}`, method.toUpperCase(), path, body, credentials);
+  process.stdout.write(`${JSON.stringify(answer.body, null, 2)}\n`);
+  return answer.status === 200 ? 0 : 1;
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === "admin") {
+    process.exitCode = await admin(process.argv.slice(3));
+    return;
+  }
   let config;
   try {
     config = loadConfig(process.argv.slice(2), process.env);
@@ -29,6 +69,8 @@ async function main(): Promise<void> {
       `  storage     ${config.inMemory ? "in memory" : `${config.dataDir} (SQLite)`}`,
       `  signatures  ${config.verifySignatures ? `verified${config.signatureReuse === "refuse" ? ", each TC3 signature for one action, region and version" : ""}` : "NOT verified (--skip-signature-check)"}`,
       `  rate limits ${config.throttle.enabled ? "on" : "off"}`,
+      `  admin       /_tclocal/ needs a TC3 signature with this key pair (service tclocal)${config.adminToken === undefined ? "" : " or the admin token"}: npx tclocal admin POST /_tclocal/reset`,
+      ...exposureWarnings(config).map((warning) => `  WARNING     ${warning}`),
       "",
     ].join("\n"),
   );

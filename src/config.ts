@@ -21,6 +21,14 @@ export interface Config {
   timing: TimingProfile;
   /** Instances per account, zone and charge type. */
   instanceQuota: number;
+  /** Host names (and their subdomains) answered beside loopback, IP addresses and *.tencentcloudapi.com; "*" for any. */
+  allowedHosts: string[];
+  /** A bearer token that also opens the admin endpoints, or undefined. */
+  adminToken: string | undefined;
+  /** Connections open at once; more are closed as they arrive. */
+  maxConnections: number;
+  /** Bytes of unfinished request bodies held across all connections. */
+  bodyMemoryLimit: number;
 }
 
 export type SignatureReusePolicy = "allow" | "refuse";
@@ -29,6 +37,8 @@ export const DEFAULTS = {
   host: "127.0.0.1",
   port: 4577,
   dataDir: "./.tclocal",
+  maxConnections: 512,
+  bodyMemoryLimit: 64 * 1024 * 1024,
 } as const;
 
 export const USAGE = `Usage: tclocal [options]
@@ -50,6 +60,15 @@ Options (environment variable in brackets):
                            (tens of seconds) (TCLOCAL_TIMING, default ${DEFAULT_CVM_SETTINGS.timing})
   --instance-quota <n>     instances each account may hold per zone and charge type
                            (TCLOCAL_INSTANCE_QUOTA, default ${DEFAULT_CVM_SETTINGS.instanceQuota})
+  --allowed-hosts <list>   comma-separated host names tclocal also answers to, each with its
+                           subdomains (e.g. the Terraform provider's domain), or "*" for any Host
+                           (TCLOCAL_ALLOWED_HOSTS). Always answered: IP addresses, localhost,
+                           *.tencentcloudapi.com and this machine's name
+  --admin-token <token>    a bearer token that also opens the /_tclocal/ admin endpoints
+                           (TCLOCAL_ADMIN_TOKEN; default none: admin requests are TC3-signed)
+  --max-connections <n>    connections open at once (TCLOCAL_MAX_CONNECTIONS, default ${DEFAULTS.maxConnections})
+  --body-memory-limit <n>  bytes of unfinished request bodies held across all connections
+                           (TCLOCAL_BODY_MEMORY_LIMIT, default ${DEFAULTS.bodyMemoryLimit})
   --log-level <level>      trace, debug, info, warn, error or silent (TCLOCAL_LOG_LEVEL, default info)
   -h, --help               show this text
 
@@ -59,6 +78,13 @@ The default account's key pair comes from TCLOCAL_SECRET_ID and TCLOCAL_SECRET_K
 
 function truthy(value: string | undefined): boolean {
   return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}
+
+function positiveInteger(text: string | undefined, fallback: number, what: string): number {
+  if (text === undefined || text.trim() === "") return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${what} \`${text.slice(0, 32)}\` is not a whole number of 1 or more`);
+  return value;
 }
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "help" {
@@ -75,6 +101,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
       "log-level": { type: "string" },
       timing: { type: "string" },
       "instance-quota": { type: "string" },
+      "allowed-hosts": { type: "string" },
+      "admin-token": { type: "string" },
+      "max-connections": { type: "string" },
+      "body-memory-limit": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -90,7 +120,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
   if (!Number.isInteger(instanceQuota) || instanceQuota < 0) throw new Error(`instance quota \`${quotaText}\` is not a whole number`);
   const signatureReuse = values["signature-reuse"] ?? env.TCLOCAL_SIGNATURE_REUSE ?? "allow";
   if (signatureReuse !== "allow" && signatureReuse !== "refuse") throw new Error(`signature reuse policy \`${signatureReuse}\` is not one of allow, refuse`);
+  const maxConnections = positiveInteger(values["max-connections"] ?? env.TCLOCAL_MAX_CONNECTIONS, DEFAULTS.maxConnections, "max connections");
+  const bodyMemoryLimit = positiveInteger(values["body-memory-limit"] ?? env.TCLOCAL_BODY_MEMORY_LIMIT, DEFAULTS.bodyMemoryLimit, "body memory limit");
+  const adminToken = (values["admin-token"] ?? env.TCLOCAL_ADMIN_TOKEN) || undefined;
+  if (adminToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(adminToken)) {
+    throw new Error("the admin token must be 16 to 256 printable ASCII characters without spaces");
+  }
   return {
+    allowedHosts: (values["allowed-hosts"] ?? env.TCLOCAL_ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim()).filter((h) => h !== ""),
+    adminToken,
+    maxConnections,
+    bodyMemoryLimit,
     timing,
     instanceQuota,
     host: values.host ?? env.TCLOCAL_HOST ?? DEFAULTS.host,

@@ -3,9 +3,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { CLOCK_SETTING, handleAdmin } from "./admin.js";
+import { CLOCK_SETTING, handleAdmin, isClockInRange } from "./admin.js";
 import { SIGNATURE_WINDOW_SECONDS } from "./auth/authenticate.js";
-import { DEFAULT_ACCOUNT } from "./auth/keys.js";
+import { DEFAULT_ACCOUNT, DEFAULT_SECRET_KEY } from "./auth/keys.js";
 import { SignatureReuseGuard } from "./auth/signature-reuse.js";
 import { ControllableClock, isClockState, systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
@@ -13,10 +13,13 @@ import { Gateway } from "./gateway/pipeline.js";
 import type { Product } from "./gateway/product.js";
 import type { RawRequest } from "./gateway/raw-request.js";
 import { splitTarget } from "./gateway/raw-request.js";
-import { SIZE_LIMITS } from "./gateway/shape.js";
+import { requestLanguage, SIZE_LIMITS } from "./gateway/shape.js";
 import { Throttle } from "./gateway/throttle.js";
+import { BodyBudget, type BodyHolder } from "./http/body-budget.js";
+import { hostAllowed, isLoopbackAddress, sentByWebPage } from "./http/request-guard.js";
 import { createLogger, type Logger } from "./log.js";
 import { errorBody, sendJson } from "./protocol/envelope.js";
+import { apiError } from "./protocol/errors.js";
 import { createCvm } from "./products/cvm/index.js";
 import type { Account } from "./store/accounts.js";
 import { openStore, type Store } from "./store/store.js";
@@ -50,7 +53,8 @@ export interface RunningServer {
 }
 
 function headerRecord(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: a header named `constructor` or `__proto__` is a header like any other.
+  const out = Object.create(null) as Record<string, string>;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!.toLowerCase();
     const value = req.rawHeaders[i + 1]!;
@@ -59,33 +63,81 @@ function headerRecord(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; truncated: boolean }> {
+/** The body was dropped to keep the memory that unfinished bodies hold within its bound. */
+class BodyDropped extends Error {}
+
+interface ReadBody {
+  body: Buffer;
+  truncated: boolean;
+  /** Gives the body's bytes back to the budget, once the request has been answered. */
+  release(): void;
+}
+
+/** Reads a body up to `limit` bytes (past it, drains and discards), counting the bytes kept against `budget`. */
+function readBody(req: IncomingMessage, limit: number, budget: BodyBudget): Promise<ReadBody> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > DRAIN_LIMIT) {
-      resolve({ body: Buffer.alloc(0), truncated: true });
+      resolve({ body: Buffer.alloc(0), truncated: true, release: () => {} });
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
     let truncated = false;
-    req.on("data", (chunk: Buffer) => {
+    let settled = false;
+    const holder: BodyHolder = { evict: () => stop(new BodyDropped()) };
+    const stop = (error: Error): void => {
+      if (settled) return;
+      settled = true;
+      req.removeListener("data", onData);
+      chunks.length = 0;
+      budget.release(holder);
+      reject(error);
+    };
+    function onData(chunk: Buffer): void {
       size += chunk.length;
       if (size > DRAIN_LIMIT) {
         // Not worth draining: cut the connection. Settle the promise too (destroy() emits neither `end` nor
         // `error`, which left one pending promise, and its request, behind for every such body).
         req.destroy();
-        reject(new Error(`the request body is larger than ${DRAIN_LIMIT} bytes`));
+        stop(new Error(`the request body is larger than ${DRAIN_LIMIT} bytes`));
         return;
       }
       if (size > limit) {
         truncated = true;
         chunks.length = 0;
-      } else if (!truncated) chunks.push(chunk);
+        budget.release(holder);
+      } else if (!truncated) {
+        if (!budget.take(holder, chunk.length)) {
+          stop(new BodyDropped());
+          return;
+        }
+        chunks.push(chunk);
+      }
+    }
+    req.on("data", onData);
+    req.on("end", () => {
+      if (settled) return;
+      settled = true;
+      resolve({ body: truncated ? Buffer.alloc(0) : Buffer.concat(chunks), truncated, release: () => budget.release(holder) });
     });
-    req.on("end", () => resolve({ body: truncated ? Buffer.alloc(0) : Buffer.concat(chunks), truncated }));
-    req.on("error", reject);
+    req.on("error", stop);
+    req.on("close", () => stop(new Error("the connection closed before the body was complete")));
   });
+}
+
+/** What start-up must say when tclocal listens beyond loopback: who can then use it. */
+export function exposureWarnings(options: Pick<Config, "host" | "secretKey" | "adminToken">): string[] {
+  if (isLoopbackAddress(options.host)) return [];
+  const warnings = [
+    `tclocal listens on ${options.host}, not on loopback: every machine that can reach this port can call its API${options.adminToken === undefined ? "" : " and, with the admin token, its admin endpoints"}.`,
+  ];
+  if (options.secretKey === DEFAULT_SECRET_KEY) {
+    warnings.push(
+      "The default account uses the public development key pair: anyone who can reach this port can use the default account and its admin endpoints (reset, clock, accounts). Set TCLOCAL_SECRET_ID and TCLOCAL_SECRET_KEY to a private key pair, or listen on 127.0.0.1.",
+    );
+  }
+  return warnings;
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -96,6 +148,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = openStore({ dataDir: options.dataDir, inMemory: options.inMemory }, products.flatMap((p) => p.migrations));
   const savedClock = store.getSetting(CLOCK_SETTING);
   if (isClockState(savedClock)) clock.restore(savedClock);
+  if (!isClockInRange(clock.now())) {
+    // Saved by an older tclocal that took any value: an instant outside 1970–9999 would break every answer.
+    logger.warn({ clock: savedClock }, "the saved resource clock was outside years 1970-9999; it follows real time again");
+    clock.reset();
+  }
 
   const ensureDefaultAccount = (): Account =>
     store.transaction(() => {
@@ -117,31 +174,82 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     defaultAccount,
   });
 
+  const bodyBudget = new BodyBudget(options.bodyMemoryLimit);
+  const adminKey = { secretId: options.secretId, secretKey: options.secretKey, bearerToken: options.adminToken };
+  const hostPolicy = { allowedHosts: options.allowedHosts };
+
+  /** The refusal of a request that a web page sent, or that names a Host tclocal does not answer to; undefined when neither. */
+  function refusal(raw: RawRequest): { requestId: string; body: object } | undefined {
+    const host = raw.headers["host"];
+    let reason: { en: string; zh: string } | undefined;
+    if (!hostAllowed(host, hostPolicy)) {
+      const shown = (host ?? "").slice(0, 128);
+      reason = {
+        en: `The Host \`${shown}\` is not one tclocal answers to (a web page may have pointed its own name at this address). tclocal answers IP addresses, localhost, *.tencentcloudapi.com and the names given with --allowed-hosts; start it with --allowed-hosts to add this one.`,
+        zh: `tclocal 不响应 Host \`${shown}\`（可能是网页把自己的域名解析到了本地址）。tclocal 只响应 IP 地址、localhost、*.tencentcloudapi.com 以及 --allowed-hosts 指定的域名；如需放行，请用 --allowed-hosts 启动。`,
+      };
+    } else if (sentByWebPage(raw.headers)) {
+      reason = {
+        en: "The request carries Origin or Sec-Fetch-Site: a web browser sent it for a page. tclocal answers no web page: call it from an SDK, tccli or Terraform.",
+        zh: "请求带有 Origin 或 Sec-Fetch-Site 头部，说明是浏览器代网页发出的。tclocal 不响应网页请求，请使用 SDK、tccli 或 Terraform 调用。",
+      };
+    }
+    if (reason === undefined) return undefined;
+    const requestId = randomUUID();
+    return { requestId, body: errorBody(requestId, "UnauthorizedOperation", apiError("UnauthorizedOperation", reason).messageIn(requestLanguage(raw))) };
+  }
+
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const target = splitTarget(req.url ?? "/");
-    let read: { body: Buffer; truncated: boolean };
-    try {
-      read = await readBody(req, SIZE_LIMITS.tc3Post);
-    } catch {
-      // Reading fails when the client closes the connection mid-body, or sends a body past DRAIN_LIMIT (the
-      // connection is cut): there is nobody left to answer, and it is not a server failure (an aborted body
-      // was logged as one, with an InternalError written to the dead socket).
+    const headers = headerRecord(req);
+    const refused = refusal({ method: req.method ?? "", target: req.url ?? "/", headers, body: Buffer.alloc(0), bodyTruncated: false, remoteAddress: req.socket.remoteAddress ?? "" });
+    if (refused) {
+      // Answered before the body is read: a refused request holds no memory.
+      sendJson(res, refused.body, { "X-TC-RequestId": refused.requestId, Connection: "close" });
+      logger.warn({ requestId: refused.requestId, host: headers["host"]?.slice(0, 128), origin: headers["origin"]?.slice(0, 128), path: target.path.slice(0, 128), code: "UnauthorizedOperation" }, "request refused: foreign Host or web page");
       return;
     }
+    let read: ReadBody;
+    try {
+      read = await readBody(req, SIZE_LIMITS.tc3Post, bodyBudget);
+    } catch (error) {
+      if (error instanceof BodyDropped && !res.headersSent && res.writable) {
+        const requestId = randomUUID();
+        const message = `tclocal holds ${options.bodyMemoryLimit} bytes of unfinished request bodies at most, and this body did not fit: send it again.`;
+        sendJson(res, errorBody(requestId, "ServiceUnavailable", message), { "X-TC-RequestId": requestId, Connection: "close" });
+        logger.warn({ requestId, path: target.path.slice(0, 128), code: "ServiceUnavailable", heldBytes: bodyBudget.heldBytes }, "request body dropped: body memory limit");
+        // The client may still be sending: give it a moment to read the answer, then drop the connection.
+        setTimeout(() => req.socket.destroy(), CLIENT_ERROR_LINGER_MS).unref();
+      }
+      // Otherwise the client closed the connection mid-body, or sent a body past DRAIN_LIMIT (the connection
+      // is cut): there is nobody left to answer, and it is not a server failure.
+      return;
+    }
+    try {
+      answer(req, res, target, headers, read, started);
+    } finally {
+      read.release();
+    }
+  }
+
+  function answer(req: IncomingMessage, res: ServerResponse, target: ReturnType<typeof splitTarget>, headers: Record<string, string>, read: ReadBody, started: bigint): void {
     const { body, truncated } = read;
     if (truncated) res.setHeader("Connection", "close");
 
     if (target.path.startsWith("/_tclocal/")) {
-      const answer = handleAdmin(req, target.path, body, { products, store, wallClock, clock, defaultAccount, ensureDefaultAccount });
+      const call = { method: req.method ?? "", path: target.path, rawQuery: target.rawQuery, headers, body, language: requestLanguage({ method: req.method ?? "", target: req.url ?? "/", headers, body, bodyTruncated: truncated, remoteAddress: "" }) };
+      const answer = handleAdmin(call, { products, store, wallClock, clock, ensureDefaultAccount, adminKey });
       sendJson(res, answer.body, {}, answer.status);
+      // One line per admin call: the endpoint and who called (a SecretId or "bearer token"), never a secret.
+      logger.info({ admin: answer.log.endpoint, caller: answer.log.caller, code: answer.log.code, status: answer.status }, "admin");
       return;
     }
 
     const raw: RawRequest = {
       method: req.method ?? "",
       target: req.url ?? "/",
-      headers: headerRecord(req),
+      headers,
       body,
       bodyTruncated: truncated,
       remoteAddress: req.socket.remoteAddress ?? "",
@@ -224,11 +332,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     socket.once("close", () => clearTimeout(linger));
   });
 
+  server.maxConnections = options.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  for (const warning of exposureWarnings(options)) logger.warn({ host: options.host, port }, warning);
   const hostForUrl = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {
     url: `http://${hostForUrl}:${port}`,

@@ -45,7 +45,8 @@ export interface AuthOptions {
   reuseGuard?: SignatureReuseGuard;
 }
 
-function checkTimestamp(timestamp: string | undefined, name: string, now: number): number {
+/** The request's timestamp in seconds, if it is within the signature window of `now` (ms). */
+export function checkTimestamp(timestamp: string | undefined, name: string, now: number): number {
   if (timestamp === undefined || timestamp === "") {
     throw apiError("MissingParameter", { en: `The request is missing a required parameter \`${name}\`.`, zh: `缺少必需参数\`${name}\`。` });
   }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe as suite, expect, it } from "vitest";
 import { BASIC_RUN, describeOne, launchInstances, SETTLE_MS } from "../helpers/instances.js";
-import { adminRequest, cvmClient, rawRequest, sdkError, startTestServer, type CvmClientType, type TestServer } from "../helpers/server.js";
+import { adminRequest, createAccount, cvmClient, sdkError, startTestServer, type CvmClientType, type TestServer } from "../helpers/server.js";
 import { CVM_MIGRATIONS } from "../../src/products/cvm/schema.js";
 import { CORE_MIGRATIONS } from "../../src/store/migrations.js";
 import { openDatabase } from "../../src/store/sqlite.js";
@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 beforeEach(async () => {
-  await rawRequest(server, { method: "POST", target: "/_tclocal/reset" });
+  await adminRequest(server, "POST", "/_tclocal/reset");
   server.clock.freeze();
 });
 
@@ -237,8 +237,7 @@ suite("DescribeInstances", () => {
 suite("accounts and regions", () => {
   it("keeps accounts and regions apart: another account's id is simply not found", async () => {
     const [id] = await launchInstances(server, client);
-    const created = await rawRequest(server, { method: "POST", target: "/_tclocal/accounts", body: "{}" });
-    const other = created.json as unknown as { SecretId: string; SecretKey: string };
+    const other = await createAccount(server);
     const intruder = cvmClient(server, { secretId: other.SecretId, secretKey: other.SecretKey });
     expect((await intruder.DescribeInstances({})).TotalCount).toBe(0);
     expect((await intruder.DescribeInstances({ InstanceIds: [id!] })).TotalCount).toBe(0);
@@ -308,8 +307,7 @@ suite("admin clock and reset", () => {
 
   it("resets all state, keeps the default account usable and lets the clock run again", async () => {
     await launchInstances(server, client, { InstanceCount: 3 });
-    const other = await rawRequest(server, { method: "POST", target: "/_tclocal/accounts", body: "{}" });
-    const { SecretId, SecretKey } = other.json as unknown as { SecretId: string; SecretKey: string };
+    const { SecretId, SecretKey } = await createAccount(server);
     const reset = await adminRequest(server, "POST", "/_tclocal/reset");
     expect(reset.body).toMatchObject({ reset: true, Frozen: false });
     expect((await client.DescribeInstances({})).TotalCount).toBe(0);

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe as suite, expect, it } from "vitest";
 import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
 import { BASIC_RUN, describe, describeOne, launchInstances, SETTLE_MS } from "../helpers/instances.js";
-import { cvmClient, rawRequest, sdkError, startTestServer, type CvmClientType, type TestServer } from "../helpers/server.js";
+import { adminRequest, cvmClient, sdkError, startTestServer, type CvmClientType, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
 let client: CvmClientType;
@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 beforeEach(async () => {
-  await rawRequest(server, { method: "POST", target: "/_tclocal/reset" });
+  await adminRequest(server, "POST", "/_tclocal/reset");
   server.clock.freeze();
 });
 

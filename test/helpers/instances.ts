@@ -1,7 +1,7 @@
 // Fixtures for instance tests: launch instances and wait (on the frozen test clock) until they run.
 import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { cvmClient, rawRequest, startTestServer, type CvmClientType, type TestServer } from "./server.js";
+import { adminRequest, cvmClient, startTestServer, type CvmClientType, type TestServer } from "./server.js";
 
 /** Longer than any transition of the `fast` timing profile. */
 export const SETTLE_MS = 2_000;
@@ -51,7 +51,7 @@ export function useTestServer(overrides: Parameters<typeof startTestServer>[0] =
   });
   afterAll(() => env.server.close());
   beforeEach(async () => {
-    await rawRequest(env.server, { method: "POST", target: "/_tclocal/reset" });
+    await adminRequest(env.server, "POST", "/_tclocal/reset");
     env.server.clock.freeze();
   });
   return env;

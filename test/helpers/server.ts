@@ -6,6 +6,7 @@ import { Writable } from "node:stream";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
 import { parseRateLimits } from "../../src/gateway/throttle.js";
 import { createLogger } from "../../src/log.js";
+import { callAdmin, type AdminAnswer } from "../../src/admin-client.js";
 import { startServer, type RunningServer, type ServerOptions } from "../../src/server.js";
 
 export const CvmClient = tencentcloud.cvm.v20170312.Client;
@@ -33,6 +34,10 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
     logLevel: "silent",
     timing: "fast",
     instanceQuota: 500,
+    allowedHosts: [],
+    adminToken: undefined,
+    maxConnections: 512,
+    bodyMemoryLimit: 64 * 1024 * 1024,
     logger: createLogger("silent"),
     ...overrides,
   });
@@ -198,35 +203,9 @@ export function signedTc3Request(server: TestServer, options: Tc3RawOptions): Pr
   });
 }
 
-/** A call to a /_tclocal/ admin endpoint. */
-export function adminRequest(server: TestServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port: server.port,
-        method,
-        path,
-        headers: payload === undefined ? {} : { "Content-Type": "application/json" },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
-          } catch (error) {
-            reject(new Error(`admin answer is not JSON: ${text.slice(0, 200)} (${String(error)})`));
-          }
-        });
-      },
-    );
-    req.on("error", reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
+/** A call to a /_tclocal/ admin endpoint, signed with the default development key as `tclocal admin` signs it. */
+export function adminRequest(server: TestServer, method: string, path: string, body?: unknown): Promise<AdminAnswer> {
+  return callAdmin(`http://127.0.0.1:${server.port}`, method, path, body);
 }
 
 /** A new account with its own permanent key, made through POST /_tclocal/accounts. */
