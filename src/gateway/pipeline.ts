@@ -71,9 +71,10 @@ export class Gateway {
       const { product, action, region } = route;
 
       if (!this.deps.throttle.take(account.uin, product.service, action, product.rateLimit(action))) {
+        const limit = this.deps.throttle.limitFor(action, product.rateLimit(action));
         throw apiError("RequestLimitExceeded", {
-          en: `Requests to ${action} exceeded the limit of ${this.deps.throttle.limitFor(action, product.rateLimit(action))} per second for this account.`,
-          zh: `${action} 请求的次数超过了频率限制。`,
+          en: `Requests to ${action} exceeded the limit of ${limit} per second for this account.`,
+          zh: `${action} 请求的次数超过了频率限制：每个账号每秒最多 ${limit} 次。`,
         });
       }
       const handler = own(product.handlers, action);
@@ -117,11 +118,15 @@ export class Gateway {
     } catch (e) {
       throw apiError("InvalidParameter", {
         en: `The request body is not valid JSON: ${(e as Error).message.slice(0, 200)}`,
-        zh: "请求 body 不是合法的 JSON。",
+        zh: `请求 body 不是合法的 JSON：${(e as Error).message.slice(0, 200)}`,
       });
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw apiError("InvalidParameter", { en: "The request body must be a JSON object.", zh: "请求 body 必须是 JSON 对象。" });
+      const given = Array.isArray(parsed) ? "array" : parsed === null ? "null" : typeof parsed;
+      throw apiError("InvalidParameter", {
+        en: `The request body must be a JSON object, but ${given} was given.`,
+        zh: `请求 body 必须是 JSON 对象，实际传入 ${given}。`,
+      });
     }
     return parsed as Record<string, unknown>;
   }

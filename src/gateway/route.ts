@@ -1,5 +1,6 @@
 // Product, version and action resolution: which product's handler this request is for.
 import { apiError } from "../protocol/errors.js";
+import { missingParameterText } from "../protocol/messages.js";
 import { own } from "../protocol/own.js";
 import type { Product } from "./product.js";
 import type { CommonParams } from "./shape.js";
@@ -12,7 +13,7 @@ export interface Route {
 }
 
 function missing(name: string) {
-  return apiError("MissingParameter", { en: `The request is missing a required parameter \`${name}\`.`, zh: `缺少必需参数\`${name}\`。` });
+  return apiError("MissingParameter", missingParameterText(name));
 }
 
 /**
@@ -30,9 +31,10 @@ export function resolveRoute(
   if (!version) throw missing("Version");
   const atVersion = products.filter((p) => p.version === version);
   if (atVersion.length === 0) {
+    const served = products.map((p) => `${p.service} ${p.version}`).join(", ");
     throw apiError("NoSuchVersion", {
-      en: `The API version \`${version.slice(0, 32)}\` does not exist. Served: ${products.map((p) => `${p.service} ${p.version}`).join(", ")}.`,
-      zh: `接口版本\`${version.slice(0, 32)}\`不存在。`,
+      en: `The API version \`${version.slice(0, 32)}\` does not exist. Served: ${served}.`,
+      zh: `接口版本\`${version.slice(0, 32)}\`不存在。支持的版本：${served}。`,
     });
   }
   const hostLabel = hints.host.replace(/^https?:\/\//, "").split(".")[0]?.toLowerCase();
@@ -42,7 +44,7 @@ export function resolveRoute(
   if (!product) {
     throw apiError("InvalidAction", {
       en: `The action \`${action.slice(0, 64)}\` does not exist in API version ${version}.`,
-      zh: `接口\`${action.slice(0, 64)}\`不存在。`,
+      zh: `接口\`${action.slice(0, 64)}\`在 API 版本 ${version} 中不存在，请检查 Action 参数的拼写和大小写。`,
     });
   }
   const region = common.region ?? "";
@@ -50,8 +52,8 @@ export function resolveRoute(
     if (!product.regionFree.has(action)) throw missing("Region");
   } else if (!product.isRegion(region)) {
     throw apiError("UnsupportedRegion", {
-      en: `The region \`${region.slice(0, 64)}\` is not supported by ${product.service} ${action}.`,
-      zh: `接口不支持地域\`${region.slice(0, 64)}\`。`,
+      en: `The region \`${region.slice(0, 64)}\` is not supported by ${product.service} ${action}; CVM DescribeRegions lists the regions tclocal serves.`,
+      zh: `${product.service} ${action} 接口不支持地域\`${region.slice(0, 64)}\`，可通过 CVM 的 DescribeRegions 接口查询支持的地域。`,
     });
   }
   return { product, action, region };

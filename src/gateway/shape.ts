@@ -5,6 +5,7 @@
 import type { SignedRequest } from "../auth/authenticate.js";
 import { apiError } from "../protocol/errors.js";
 import type { Language } from "../protocol/errors.js";
+import { unsupportedContentTypeText } from "../protocol/messages.js";
 import { splitTarget, type RawRequest } from "./raw-request.js";
 
 /** Documented request size limits. */
@@ -42,7 +43,10 @@ function decodeComponent(text: string): string {
   try {
     return decodeURIComponent(text.replace(/\+/g, " "));
   } catch {
-    throw apiError("InvalidParameter", `The parameter text \`${text.slice(0, 64)}\` is not correctly URL-encoded.`);
+    throw apiError("InvalidParameter", {
+      en: `The parameter text \`${text.slice(0, 64)}\` is not correctly URL-encoded: each % must start an escape of two hex digits, and the escapes must spell UTF-8.`,
+      zh: `参数文本\`${text.slice(0, 64)}\`不是正确的 URL 编码：每个 % 后应跟两位十六进制数字，且转义后的字节应为 UTF-8 编码。`,
+    });
   }
 }
 
@@ -71,10 +75,10 @@ export function parseLanguage(value: string | undefined): Language {
   });
 }
 
-function sizeLimitExceeded(limit: number, what: string) {
+function sizeLimitExceeded(limit: number, what: { en: string; zh: string }) {
   return apiError("RequestSizeLimitExceeded", {
-    en: `The ${what} is larger than the limit of ${limit} bytes.`,
-    zh: `请求包超过限制大小 ${limit} 字节。`,
+    en: `The ${what.en} is larger than the limit of ${limit} bytes.`,
+    zh: `${what.zh}超过限制大小 ${limit} 字节。`,
   });
 }
 
@@ -100,16 +104,20 @@ export function recognise(raw: RawRequest): RecognisedRequest {
   const productHost = target.host ?? host;
   const authorization = headers["authorization"];
 
-  if (method === "GET" && Buffer.byteLength(raw.target) > SIZE_LIMITS.get) throw sizeLimitExceeded(SIZE_LIMITS.get, "GET request");
+  if (method === "GET" && Buffer.byteLength(raw.target) > SIZE_LIMITS.get) throw sizeLimitExceeded(SIZE_LIMITS.get, { en: "GET request", zh: "GET 请求" });
   if (method === "POST" && (raw.bodyTruncated || raw.body.length > SIZE_LIMITS.tc3Post)) {
-    throw sizeLimitExceeded(SIZE_LIMITS.tc3Post, "request body");
+    throw sizeLimitExceeded(SIZE_LIMITS.tc3Post, { en: "request body", zh: "请求 body" });
   }
 
   const isJsonPost = method === "POST" && mediaType(headers["content-type"]) === "application/json";
   if ((authorization !== undefined && authorization !== "") || isJsonPost) {
     // `SKIP` (the SDKs' skipSign) goes on to authentication: refused there, accepted when signatures are not checked.
     if (authorization && !authorization.startsWith("TC3-HMAC-SHA256") && authorization !== "SKIP") {
-      throw apiError("AuthFailure.InvalidAuthorization", "The Authorization header must use the TC3-HMAC-SHA256 algorithm.");
+      const algorithm = authorization.split(/[\s,]/)[0]!.slice(0, 32);
+      throw apiError("AuthFailure.InvalidAuthorization", {
+        en: `The Authorization header uses the algorithm \`${algorithm}\`; it must use TC3-HMAC-SHA256.`,
+        zh: `请求头部 Authorization 使用的签名算法\`${algorithm}\`不受支持，应为 TC3-HMAC-SHA256。`,
+      });
     }
     let params: ApiParams;
     const type = mediaType(headers["content-type"]);
@@ -118,11 +126,23 @@ export function recognise(raw: RawRequest): RecognisedRequest {
     } else if (type === "application/json") {
       params = { kind: "json", body: raw.body };
     } else if (type === "multipart/form-data") {
-      throw apiError("InvalidRequest", "multipart/form-data requests are not supported by this product; send application/json.");
+      throw apiError("InvalidRequest", {
+        en: "multipart/form-data requests are not supported by this product; send application/json.",
+        zh: "该产品不支持 Content-Type 为 multipart/form-data 的请求，请使用 application/json。",
+      });
     } else if (type === "application/x-www-form-urlencoded") {
-      throw apiError("AuthFailure.SignatureFailure", "A form-encoded POST must be signed with HmacSHA1 or HmacSHA256; TC3-HMAC-SHA256 POST requests carry a JSON body.");
+      throw apiError("AuthFailure.SignatureFailure", {
+        en: "A form-encoded POST must be signed with HmacSHA1 or HmacSHA256; TC3-HMAC-SHA256 POST requests carry a JSON body.",
+        zh: "Content-Type 为 application/x-www-form-urlencoded 的 POST 请求应使用 HmacSHA1 或 HmacSHA256 签名；TC3-HMAC-SHA256 签名的 POST 请求 body 应为 JSON。",
+      });
     } else {
-      throw apiError("InvalidRequest", `The Content-Type \`${type.slice(0, 64) || "(none)"}\` is not supported; TC3-HMAC-SHA256 POST requests must be application/json.`);
+      throw apiError(
+        "InvalidRequest",
+        unsupportedContentTypeText(type, {
+          en: "TC3-HMAC-SHA256 POST requests must be application/json",
+          zh: "TC3-HMAC-SHA256 签名的 POST 请求应为 application/json",
+        }),
+      );
     }
     const credentialService = /Credential=[^/]*\/[^/]*\/([^/]+)\//.exec(authorization ?? "")?.[1];
     return {
@@ -155,9 +175,15 @@ export function recognise(raw: RawRequest): RecognisedRequest {
   } else {
     const type = mediaType(headers["content-type"]);
     if (type !== "application/x-www-form-urlencoded") {
-      throw apiError("InvalidRequest", `The Content-Type \`${type.slice(0, 64) || "(none)"}\` is not supported; use application/json (TC3-HMAC-SHA256) or application/x-www-form-urlencoded (HmacSHA1/HmacSHA256).`);
+      throw apiError(
+        "InvalidRequest",
+        unsupportedContentTypeText(type, {
+          en: "use application/json (TC3-HMAC-SHA256) or application/x-www-form-urlencoded (HmacSHA1/HmacSHA256)",
+          zh: "请使用 application/json（TC3-HMAC-SHA256 签名）或 application/x-www-form-urlencoded（HmacSHA1/HmacSHA256 签名）",
+        }),
+      );
     }
-    if (raw.body.length > SIZE_LIMITS.v1Post) throw sizeLimitExceeded(SIZE_LIMITS.v1Post, "form-encoded request body");
+    if (raw.body.length > SIZE_LIMITS.v1Post) throw sizeLimitExceeded(SIZE_LIMITS.v1Post, { en: "form-encoded request body", zh: "表单编码（application/x-www-form-urlencoded）的请求 body" });
     pairs = decodeForm(raw.body.toString("utf8"));
   }
   const common = new Map<string, string>();

@@ -3,16 +3,18 @@
 
 export type Language = "en-US" | "zh-CN";
 
+/** An error message in both languages the API speaks; each names the parameter, the value and what is expected. */
 export interface LocalizedText {
   en: string;
-  zh?: string;
+  zh: string;
 }
 
 /** What kind of failure a code stands for; tests and logs use it, the wire does not. */
 export type ErrorClass = "auth" | "protocol" | "parameter" | "state" | "quota" | "throttle" | "dryrun" | "internal";
 
 interface CatalogEntry {
-  text: LocalizedText;
+  /** The generic description of the code (the Chinese only for common codes); messages never fall back to it. */
+  text: { en: string; zh?: string };
   class: ErrorClass;
 }
 
@@ -99,18 +101,15 @@ export class ApiError extends Error {
   }
 
   messageIn(language: Language): string {
-    if (language === "zh-CN") return this.text.zh ?? catalog.get(this.code)?.text.zh ?? this.text.en;
-    return this.text.en;
+    return language === "zh-CN" ? this.text.zh : this.text.en;
   }
 }
 
 /**
- * Raises a catalogued error. `message` names the offending parameter and value; when it is omitted the
- * catalog's text is used. A code missing from the catalog is a programming error, not an API answer.
+ * Raises a catalogued error. `message` names the offending parameter and value and says what is expected,
+ * in English and in Chinese. A code missing from the catalog is a programming error, not an API answer.
  */
-export function apiError(code: string, message?: string | LocalizedText): ApiError {
-  const entry = catalog.get(code);
-  if (!entry) throw new Error(`error code ${code} is not in the catalog`);
-  if (message === undefined) return new ApiError(code, entry.text);
-  return new ApiError(code, typeof message === "string" ? { en: message } : message);
+export function apiError(code: string, message: LocalizedText): ApiError {
+  if (!catalog.has(code)) throw new Error(`error code ${code} is not in the catalog`);
+  return new ApiError(code, message);
 }

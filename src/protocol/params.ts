@@ -43,10 +43,18 @@ export function unflattenRaw(pairs: ReadonlyArray<[string, string]>): Record<str
   const root = new Map<string, Node>();
   for (const [key, value] of pairs) {
     const segments = key.split(".");
-    if (segments.some((s) => s === "")) throw apiError("InvalidParameter", `The parameter name \`${key}\` is malformed.`);
+    if (segments.some((s) => s === "")) {
+      throw apiError("InvalidParameter", {
+        en: `The parameter name \`${key.slice(0, 128)}\` is malformed: it must be names and indexes joined by single dots, none of them empty.`,
+        zh: `参数名\`${key.slice(0, 128)}\`格式错误，应为以单个 . 连接的名称和下标，且各段均不能为空。`,
+      });
+    }
     // The tree is built and typed recursively: a name nested thousands deep would overflow the stack.
     if (segments.length > MAX_NAME_DEPTH) {
-      throw apiError("InvalidParameter", `The parameter name \`${key.slice(0, 128)}\` is nested ${segments.length} levels deep; at most ${MAX_NAME_DEPTH} are allowed.`);
+      throw apiError("InvalidParameter", {
+        en: `The parameter name \`${key.slice(0, 128)}\` is nested ${segments.length} levels deep; at most ${MAX_NAME_DEPTH} are allowed.`,
+        zh: `参数名\`${key.slice(0, 128)}\`嵌套了 ${segments.length} 层，最多允许 ${MAX_NAME_DEPTH} 层。`,
+      });
     }
     let node = root;
     for (let i = 0; i < segments.length - 1; i++) {
@@ -67,7 +75,10 @@ export function unflattenRaw(pairs: ReadonlyArray<[string, string]>): Record<str
 }
 
 function conflict(key: string) {
-  return apiError("InvalidParameter", `The parameter \`${key}\` is given both as a value and as a structure.`);
+  return apiError("InvalidParameter", {
+    en: `The parameter \`${key.slice(0, 128)}\` is given both as a value and as a structure; it must be one or the other.`,
+    zh: `参数\`${key.slice(0, 128)}\`同时以取值和结构体的形式传入，只能是其中一种。`,
+  });
 }
 
 function coerceScalar(value: ParamValue, type: string): ParamValue {

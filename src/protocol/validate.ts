@@ -3,6 +3,7 @@
 // a string or list past the generic request bounds → InvalidParameterValue.
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { apiError, type ApiError } from "./errors.js";
+import { atMostText, ITEMS, missingParameterText } from "./messages.js";
 import { isScalar, type ApiModel, type FieldModel } from "./model.js";
 import { own } from "./own.js";
 
@@ -76,16 +77,13 @@ export function toApiError(error: ErrorObject, data: unknown): ApiError {
   switch (error.keyword) {
     case "required": {
       const path = pathOf(error.instancePath, (error.params as { missingProperty: string }).missingProperty);
-      return apiError("MissingParameter", {
-        en: `The request is missing a required parameter \`${path}\`.`,
-        zh: `缺少必需参数\`${path}\`。`,
-      });
+      return apiError("MissingParameter", missingParameterText(path));
     }
     case "additionalProperties": {
       const path = pathOf(error.instancePath, (error.params as { additionalProperty: string }).additionalProperty);
       return apiError("UnknownParameter", {
         en: `The parameter \`${path}\` is not recognized.`,
-        zh: `参数\`${path}\`未定义。`,
+        zh: `参数\`${path}\`未定义，请检查参数名称是否正确。`,
       });
     }
     case "maxLength": {
@@ -99,12 +97,8 @@ export function toApiError(error: ErrorObject, data: unknown): ApiError {
     case "maxItems": {
       const path = pathOf(error.instancePath);
       const limit = (error.params as { limit: number }).limit;
-      const count = valueAt(data, path);
-      const given = Array.isArray(count) ? `, but ${count.length} were given` : "";
-      return apiError("InvalidParameterValue", {
-        en: `The parameter \`${path}\` accepts at most ${limit} items${given}.`,
-        zh: `参数\`${path}\`最多包含 ${limit} 项。`,
-      });
+      const list = valueAt(data, path);
+      return apiError("InvalidParameterValue", atMostText(path, limit, Array.isArray(list) ? list.length : undefined, ITEMS));
     }
     default: {
       const path = pathOf(error.instancePath);
@@ -113,7 +107,7 @@ export function toApiError(error: ErrorObject, data: unknown): ApiError {
       const name = path === "" ? "request" : `parameter \`${path}\``;
       return apiError("InvalidParameter", {
         en: `The ${name} must be of type ${expected}, but ${describe(value)} was given.`,
-        zh: `${path === "" ? "请求" : `参数\`${path}\``}类型错误，应为${expected}，实际为${describe(value)}。`,
+        zh: `${path === "" ? "请求" : `参数\`${path}\``}类型错误，应为 ${expected} 类型，实际传入 ${describe(value)} 类型。`,
       });
     }
   }

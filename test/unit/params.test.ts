@@ -121,7 +121,8 @@ describe("unflattenRaw", () => {
     for (const key of ["A..B", ".A", "A.", ""]) {
       const error = apiErrorOf(() => unflattenRaw([[key, "x"]]));
       expect(error.code).toBe("InvalidParameter");
-      expect(error.message).toBe(`The parameter name \`${key}\` is malformed.`);
+      expect(error.message).toBe(`The parameter name \`${key}\` is malformed: it must be names and indexes joined by single dots, none of them empty.`);
+      expect(error.messageIn("zh-CN")).toBe(`参数名\`${key}\`格式错误，应为以单个 . 连接的名称和下标，且各段均不能为空。`);
     }
   });
 
@@ -133,7 +134,8 @@ describe("unflattenRaw", () => {
       ]),
     );
     expect(a.code).toBe("InvalidParameter");
-    expect(a.message).toBe("The parameter `Placement.Zone` is given both as a value and as a structure.");
+    expect(a.message).toBe("The parameter `Placement.Zone` is given both as a value and as a structure; it must be one or the other.");
+    expect(a.messageIn("zh-CN")).toBe("参数`Placement.Zone`同时以取值和结构体的形式传入，只能是其中一种。");
     const b = apiErrorOf(() =>
       unflattenRaw([
         ["Placement.Zone", "z"],
@@ -141,7 +143,7 @@ describe("unflattenRaw", () => {
       ]),
     );
     expect(b.code).toBe("InvalidParameter");
-    expect(b.message).toBe("The parameter `Placement` is given both as a value and as a structure.");
+    expect(b.message).toBe("The parameter `Placement` is given both as a value and as a structure; it must be one or the other.");
   });
 });
 
@@ -290,10 +292,11 @@ describe("decodeForm", () => {
   });
 
   it("rejects bad percent-encoding as InvalidParameter", () => {
-    for (const text of ["a=%E0%A4%A", "a=%ZZ", "%C3=1", "a=%FF"]) {
+    for (const [text, part] of [["a=%E0%A4%A", "%E0%A4%A"], ["a=%ZZ", "%ZZ"], ["%C3=1", "%C3"], ["a=%FF", "%FF"]] as const) {
       const error = apiErrorOf(() => decodeForm(text));
       expect(error.code).toBe("InvalidParameter");
-      expect(error.message).toMatch(/is not correctly URL-encoded\.$/);
+      expect(error.message).toContain(`\`${part}\` is not correctly URL-encoded`);
+      expect(error.messageIn("zh-CN")).toContain(`\`${part}\`不是正确的 URL 编码`);
     }
   });
 });

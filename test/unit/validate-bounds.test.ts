@@ -58,7 +58,7 @@ describe("lists", () => {
     const error = reject("DescribeInstances", { InstanceIds: ids(1001) });
     expect(error.code).toBe("InvalidParameterValue");
     expect(error.message).toBe("The parameter `InstanceIds` accepts at most 1000 items, but 1001 were given.");
-    expect(error.messageIn("zh-CN")).toBe("参数`InstanceIds`最多包含 1000 项。");
+    expect(error.messageIn("zh-CN")).toBe("参数`InstanceIds`最多包含 1000 项，实际传入 1001 项。");
   });
 
   it("names the path of a nested list", () => {

@@ -64,7 +64,7 @@ describe("ModelValidator (CVM model)", () => {
     const error = rejection("DescribeInstances", { Limit: 1, Bogus: "x" });
     expect(error.code).toBe("UnknownParameter");
     expect(error.message).toBe("The parameter `Bogus` is not recognized.");
-    expect(error.messageIn("zh-CN")).toBe("参数`Bogus`未定义。");
+    expect(error.messageIn("zh-CN")).toBe("参数`Bogus`未定义，请检查参数名称是否正确。");
   });
 
   it("UnknownParameter for any field of an action that takes none", () => {
@@ -87,7 +87,7 @@ describe("ModelValidator (CVM model)", () => {
     const error = rejection("DescribeInstances", { Limit: "x" });
     expect(error.code).toBe("InvalidParameter");
     expect(error.message).toBe("The parameter `Limit` must be of type number, but string was given.");
-    expect(error.messageIn("zh-CN")).toBe("参数`Limit`类型错误，应为number，实际为string。");
+    expect(error.messageIn("zh-CN")).toBe("参数`Limit`类型错误，应为 number 类型，实际传入 string 类型。");
   });
 
   it("InvalidParameter for a number inside a string array (InstanceIds: [1]), naming the item", () => {

@@ -9,6 +9,7 @@
 //   applyFilters(items, req.Filters, { zone: (i) => i.zone, "image-name": fuzzy((i) => i.name) }, (i) => i.tags);
 import type { Filter, Tag } from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
 import { apiError } from "../../protocol/errors.js";
+import { atMostText } from "../../protocol/messages.js";
 
 export type { Filter };
 
@@ -38,24 +39,18 @@ export function checkFilters(filters: readonly Filter[] | undefined, spec: Filte
   const maxFilters = spec.maxFilters ?? DEFAULT_MAX_FILTERS;
   const maxValues = spec.maxValues ?? DEFAULT_MAX_VALUES;
   if (filters.length > maxFilters) {
-    throw apiError(
-      "InvalidParameterValue.LimitExceeded",
-      `The parameter \`Filters\` accepts at most ${maxFilters} filters, but ${filters.length} were given.`,
-    );
+    throw apiError("InvalidParameterValue.LimitExceeded", atMostText("Filters", maxFilters, filters.length, { en: "filters", zh: "过滤条件", unit: "个" }));
   }
   filters.forEach((filter, i) => {
     if (!isAccepted(filter.Name, spec)) {
       const valid = spec.allowTagKey ? [...spec.names, `${TAG_KEY_PREFIX}<key>`] : spec.names;
-      throw apiError(
-        "InvalidFilter",
-        `The filter \`${filter.Name.slice(0, 64)}\` in \`Filters.${i}.Name\` is not supported. Valid filter names: ${valid.join(", ")}.`,
-      );
+      throw apiError("InvalidFilter", {
+        en: `The filter \`${filter.Name.slice(0, 64)}\` in \`Filters.${i}.Name\` is not supported. Valid filter names: ${valid.join(", ")}.`,
+        zh: `参数\`Filters.${i}.Name\`中的过滤条件\`${filter.Name.slice(0, 64)}\`不受支持。支持的过滤条件：${valid.join("、")}。`,
+      });
     }
     if (filter.Values.length > maxValues) {
-      throw apiError(
-        "InvalidFilterValue.LimitExceeded",
-        `\`Filters.${i}.Values\` accepts at most ${maxValues} values, but ${filter.Values.length} were given.`,
-      );
+      throw apiError("InvalidFilterValue.LimitExceeded", atMostText(`Filters.${i}.Values`, maxValues, filter.Values.length, { en: "values", zh: "取值", unit: "个" }));
     }
   });
 }

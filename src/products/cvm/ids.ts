@@ -1,6 +1,7 @@
 // Resource id formats: `<prefix>-` and 8 lowercase letters or digits.
 import { randomBytes } from "node:crypto";
 import { apiError } from "../../protocol/errors.js";
+import { atMostText, malformedIdText } from "../../protocol/messages.js";
 
 const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -16,14 +17,11 @@ export const INSTANCE_ID_RE = /^ins-[a-z0-9]{8}$/;
 /** Checks a list of instance ids: at most `max`, each well formed. */
 export function checkInstanceIds(ids: readonly string[], parameter: string, max = 100): void {
   if (ids.length > max) {
-    throw apiError("InvalidParameterValue.LimitExceeded", `The parameter \`${parameter}\` accepts at most ${max} instance ids, but ${ids.length} were given.`);
+    throw apiError("InvalidParameterValue.LimitExceeded", atMostText(parameter, max, ids.length, { en: "instance ids", zh: "实例 ID", unit: "个" }));
   }
   ids.forEach((id, i) => {
     if (!INSTANCE_ID_RE.test(id)) {
-      throw apiError(
-        "InvalidInstanceId.Malformed",
-        `The instance id \`${id.slice(0, 64)}\` in \`${parameter}.${i}\` is malformed: it must be ins- followed by 8 lowercase letters or digits.`,
-      );
+      throw apiError("InvalidInstanceId.Malformed", malformedIdText({ en: "instance id", zh: "实例 ID" }, id, `${parameter}.${i}`, "ins"));
     }
   });
 }

@@ -3,6 +3,7 @@
 import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
 import type { ActionContext, TypedHandler } from "../../../gateway/product.js";
 import { apiError } from "../../../protocol/errors.js";
+import { atMostText, malformedIdText } from "../../../protocol/messages.js";
 import { applyFilters, checkFilters, fuzzy, type Filter, type FilterAccessor, type FilterSpec } from "../filters.js";
 import { readPage } from "../paging.js";
 import { IMAGE_ID_RE, publicImages, type ImageRecord } from "./images.js";
@@ -35,7 +36,10 @@ const OFFER_ACCESSORS: Record<string, FilterAccessor<ZoneOffer>> = {
 
 function checkInstanceTypeName(name: string, where: string): void {
   if (!INSTANCE_TYPE_RE.test(name)) {
-    throw apiError("InvalidInstanceType.Malformed", `The instance type \`${name.slice(0, 64)}\` in \`${where}\` is malformed: it looks like S5.MEDIUM4.`);
+    throw apiError("InvalidInstanceType.Malformed", {
+      en: `The instance type \`${name.slice(0, 64)}\` in \`${where}\` is malformed: it looks like S5.MEDIUM4.`,
+      zh: `参数\`${where}\`中的实例机型\`${name.slice(0, 64)}\`格式错误，应形如 S5.MEDIUM4。`,
+    });
   }
 }
 
@@ -46,8 +50,18 @@ function checkOfferFilterValues(ctx: ActionContext, filters: readonly Filter[] |
       const where = `Filters.${i}.Values.${j}`;
       if (filter.Name === "zone") {
         const zone = findZone(ctx.region, value);
-        if (!zone) throw apiError("InvalidZone.MismatchRegion", `The zone \`${value.slice(0, 64)}\` in \`${where}\` is not a zone of region ${ctx.region}.`);
-        if (!zone.available) throw apiError("ResourceInsufficient.AvailabilityZoneSoldOut", `The zone \`${value}\` in \`${where}\` is sold out.`);
+        if (!zone) {
+          throw apiError("InvalidZone.MismatchRegion", {
+            en: `The zone \`${value.slice(0, 64)}\` in \`${where}\` is not a zone of region ${ctx.region}; DescribeZones lists the region's zones.`,
+            zh: `参数\`${where}\`中的可用区\`${value.slice(0, 64)}\`不属于地域 ${ctx.region}，可通过 DescribeZones 查询该地域的可用区。`,
+          });
+        }
+        if (!zone.available) {
+          throw apiError("ResourceInsufficient.AvailabilityZoneSoldOut", {
+            en: `The zone \`${value}\` in \`${where}\` is sold out; choose another zone of region ${ctx.region}.`,
+            zh: `参数\`${where}\`中的可用区\`${value}\`已售罄，请选择地域 ${ctx.region} 的其他可用区。`,
+          });
+        }
       }
       if (filter.Name === "instance-type") checkInstanceTypeName(value, where);
     }),
@@ -64,10 +78,10 @@ function sortOrder(filters: readonly Filter[] | undefined): (a: ZoneOffer, b: Zo
     filter.Values.forEach((value, j) => {
       const m = SORT_KEY_RE.exec(value);
       if (!m) {
-        throw apiError(
-          "InvalidParameterValue",
-          `The sort key \`${value.slice(0, 64)}\` in \`Filters.${i}.Values.${j}\` is invalid: it is cpu or mem, a colon, and asc or desc (e.g. cpu:desc).`,
-        );
+        throw apiError("InvalidParameterValue", {
+          en: `The sort key \`${value.slice(0, 64)}\` in \`Filters.${i}.Values.${j}\` is invalid: it is cpu or mem, a colon, and asc or desc (e.g. cpu:desc).`,
+          zh: `参数\`Filters.${i}.Values.${j}\`中的排序字段\`${value.slice(0, 64)}\`取值错误，应为 cpu 或 mem、冒号、asc 或 desc（例如 cpu:desc）。`,
+        });
       }
       keys.push({ field: m[1] === "cpu" ? "cpu" : "memory", sign: m[2] === "asc" ? 1 : -1 });
     });
@@ -229,10 +243,7 @@ const MAX_IMAGE_IDS = 100;
 function checkImageIds(ids: readonly string[], where: (index: number) => string): void {
   ids.forEach((id, i) => {
     if (!IMAGE_ID_RE.test(id)) {
-      throw apiError(
-        "InvalidImageId.Malformed",
-        `The image id \`${id.slice(0, 64)}\` in \`${where(i)}\` is malformed: it must be img- followed by 8 lowercase letters or digits.`,
-      );
+      throw apiError("InvalidImageId.Malformed", malformedIdText({ en: "image id", zh: "镜像 ID" }, id, where(i), "img"));
     }
   });
 }
@@ -242,7 +253,10 @@ function architectureOf(instanceType: string): string {
   checkInstanceTypeName(instanceType, "InstanceType");
   const spec = findInstanceType(instanceType);
   if (!spec) {
-    throw apiError("InvalidParameterValue.InstanceTypeNotFound", `The instance type \`${instanceType}\` in \`InstanceType\` does not exist.`);
+    throw apiError("InvalidParameterValue.InstanceTypeNotFound", {
+      en: `The instance type \`${instanceType.slice(0, 64)}\` in \`InstanceType\` does not exist; DescribeInstanceTypeConfigs lists the instance types.`,
+      zh: `参数\`InstanceType\`中的实例机型\`${instanceType.slice(0, 64)}\`不存在，可通过 DescribeInstanceTypeConfigs 查询支持的机型。`,
+    });
   }
   return spec.architecture;
 }
@@ -261,13 +275,13 @@ function newestFirst(a: ImageRecord, b: ImageRecord): number {
 export const describeImages: TypedHandler<M.DescribeImagesRequest, M.DescribeImagesResponse> = (ctx, req) => {
   const ids = req.ImageIds ?? [];
   if (ids.length > 0 && (req.Filters?.length ?? 0) > 0) {
-    throw apiError("InvalidParameter.InvalidParameterCoexistImageIdsFilters", "The parameters `ImageIds` and `Filters` cannot be given together.");
+    throw apiError("InvalidParameter.InvalidParameterCoexistImageIdsFilters", {
+      en: "The parameters `ImageIds` and `Filters` cannot be given together: give one or the other.",
+      zh: "参数`ImageIds`和`Filters`不能同时指定，请只指定其中一个。",
+    });
   }
   if (ids.length > MAX_IMAGE_IDS) {
-    throw apiError(
-      "InvalidParameterValue.LimitExceeded",
-      `The parameter \`ImageIds\` accepts at most ${MAX_IMAGE_IDS} image ids, but ${ids.length} were given.`,
-    );
+    throw apiError("InvalidParameterValue.LimitExceeded", atMostText("ImageIds", MAX_IMAGE_IDS, ids.length, { en: "image ids", zh: "镜像 ID", unit: "个" }));
   }
   checkImageIds(ids, (i) => `ImageIds.${i}`);
   checkFilters(req.Filters, IMAGE_FILTERS);

@@ -2,6 +2,7 @@
 // default security group, created on first use, as the real service does for new accounts.
 import type { SqliteDatabase } from "../../../store/sqlite.js";
 import { apiError } from "../../../protocol/errors.js";
+import { malformedIdText } from "../../../protocol/messages.js";
 import { CATALOG } from "../catalog/regions.js";
 import { newResourceId } from "../ids.js";
 import { cidrContains, ipToNumber, numberToIp, parseCidr } from "./ipv4.js";
@@ -92,19 +93,43 @@ export class NetworkRepository {
    * existing and belonging to it. (The default VPC is created first, so an account's first call can name it.)
    */
   resolveSubnet(vpc: { VpcId: string; SubnetId: string }, now: number): Subnet {
-    if (!/^vpc-[a-z0-9]{8}$/.test(vpc.VpcId)) throw apiError("InvalidParameterValue.VpcIdMalformed", `The VPC id \`${vpc.VpcId.slice(0, 64)}\` in \`VirtualPrivateCloud.VpcId\` is malformed.`);
-    if (!/^subnet-[a-z0-9]{8}$/.test(vpc.SubnetId)) throw apiError("InvalidParameterValue.SubnetIdMalformed", `The subnet id \`${vpc.SubnetId.slice(0, 64)}\` in \`VirtualPrivateCloud.SubnetId\` is malformed.`);
+    if (!/^vpc-[a-z0-9]{8}$/.test(vpc.VpcId)) {
+      throw apiError("InvalidParameterValue.VpcIdMalformed", malformedIdText({ en: "VPC id", zh: "私有网络 ID" }, vpc.VpcId, "VirtualPrivateCloud.VpcId", "vpc"));
+    }
+    if (!/^subnet-[a-z0-9]{8}$/.test(vpc.SubnetId)) {
+      throw apiError("InvalidParameterValue.SubnetIdMalformed", malformedIdText({ en: "subnet id", zh: "子网 ID" }, vpc.SubnetId, "VirtualPrivateCloud.SubnetId", "subnet"));
+    }
     this.defaultVpcId(now);
-    if (!this.vpcExists(vpc.VpcId)) throw apiError("InvalidParameterValue.VpcIdNotExist", `The VPC \`${vpc.VpcId}\` does not exist in region ${this.region}.`);
+    if (!this.vpcExists(vpc.VpcId)) {
+      throw apiError("InvalidParameterValue.VpcIdNotExist", {
+        en: `The VPC \`${vpc.VpcId}\` in \`VirtualPrivateCloud.VpcId\` does not exist in region ${this.region}.`,
+        zh: `参数\`VirtualPrivateCloud.VpcId\`中的私有网络\`${vpc.VpcId}\`在地域 ${this.region} 中不存在。`,
+      });
+    }
     const found = this.findSubnet(vpc.SubnetId);
-    if (!found) throw apiError("InvalidParameterValue.SubnetNotExist", `The subnet \`${vpc.SubnetId}\` does not exist in region ${this.region}.`);
-    if (found.vpcId !== vpc.VpcId) throw apiError("InvalidParameterValue.VpcIdSubnetIdNotMatch", `The subnet ${vpc.SubnetId} belongs to VPC ${found.vpcId}, not ${vpc.VpcId}.`);
+    if (!found) {
+      throw apiError("InvalidParameterValue.SubnetNotExist", {
+        en: `The subnet \`${vpc.SubnetId}\` in \`VirtualPrivateCloud.SubnetId\` does not exist in region ${this.region}.`,
+        zh: `参数\`VirtualPrivateCloud.SubnetId\`中的子网\`${vpc.SubnetId}\`在地域 ${this.region} 中不存在。`,
+      });
+    }
+    if (found.vpcId !== vpc.VpcId) {
+      throw apiError("InvalidParameterValue.VpcIdSubnetIdNotMatch", {
+        en: `The subnet ${vpc.SubnetId} in \`VirtualPrivateCloud.SubnetId\` belongs to VPC ${found.vpcId}, not to \`VirtualPrivateCloud.VpcId\` ${vpc.VpcId}.`,
+        zh: `参数\`VirtualPrivateCloud.SubnetId\`中的子网 ${vpc.SubnetId} 属于私有网络 ${found.vpcId}，而不是参数\`VirtualPrivateCloud.VpcId\`指定的 ${vpc.VpcId}。`,
+      });
+    }
     return found;
   }
 
   /** An instance can only use a subnet of its own zone. */
   ensureSubnetInZone(subnet: Subnet, zone: string): void {
-    if (subnet.zone !== zone) throw apiError("InvalidParameterValue.SubnetIdZoneIdNotMatch", `The subnet ${subnet.subnetId} is in zone ${subnet.zone}, not ${zone}.`);
+    if (subnet.zone !== zone) {
+      throw apiError("InvalidParameterValue.SubnetIdZoneIdNotMatch", {
+        en: `The subnet ${subnet.subnetId} in \`VirtualPrivateCloud.SubnetId\` is in zone ${subnet.zone}, not in the instance's zone ${zone}.`,
+        zh: `参数\`VirtualPrivateCloud.SubnetId\`中的子网 ${subnet.subnetId} 位于可用区 ${subnet.zone}，与实例所在的可用区 ${zone} 不一致。`,
+      });
+    }
   }
 
   /** A security group the account can use from now on (the default one is made by defaultVpcId). */
@@ -131,17 +156,36 @@ export class NetworkRepository {
   /** Checks that a requested private IP is a free address of the subnet. */
   checkRequestedIp(subnet: Subnet, ip: string): void {
     const n = ipToNumber(ip);
-    if (n === undefined) throw apiError("InvalidParameter.InvalidIpFormat", `The private IP \`${ip.slice(0, 64)}\` is not an IPv4 address.`);
+    if (n === undefined) {
+      throw apiError("InvalidParameter.InvalidIpFormat", {
+        en: `The private IP \`${ip.slice(0, 64)}\` in \`VirtualPrivateCloud.PrivateIpAddresses\` is not an IPv4 address (such as 172.16.0.10).`,
+        zh: `参数\`VirtualPrivateCloud.PrivateIpAddresses\`中的内网 IP\`${ip.slice(0, 64)}\`不是合法的 IPv4 地址（例如 172.16.0.10）。`,
+      });
+    }
     const cidr = parseCidr(subnet.cidr);
     if (!cidrContains(cidr, n) || n - cidr.base < FIRST_HOST || n - cidr.base >= cidr.size - RESERVED_AT_END) {
-      throw apiError("VpcAddrNotInSubNet", `The private IP ${ip} is not an assignable address of subnet ${subnet.subnetId} (${subnet.cidr}).`);
+      throw apiError("VpcAddrNotInSubNet", {
+        en: `The private IP ${ip} in \`VirtualPrivateCloud.PrivateIpAddresses\` is not an assignable address of subnet ${subnet.subnetId} (${subnet.cidr}).`,
+        zh: `参数\`VirtualPrivateCloud.PrivateIpAddresses\`中的内网 IP ${ip} 不是子网 ${subnet.subnetId}（${subnet.cidr}）中可分配的地址。`,
+      });
     }
-    if (this.ipInUse(subnet.subnetId, ip)) throw apiError("VpcIpIsUsed", `The private IP ${ip} is already used in subnet ${subnet.subnetId}.`);
+    if (this.ipInUse(subnet.subnetId, ip)) {
+      throw apiError("VpcIpIsUsed", {
+        en: `The private IP ${ip} in \`VirtualPrivateCloud.PrivateIpAddresses\` is already used in subnet ${subnet.subnetId}; choose a free address.`,
+        zh: `参数\`VirtualPrivateCloud.PrivateIpAddresses\`中的内网 IP ${ip} 在子网 ${subnet.subnetId} 中已被占用，请指定空闲的地址。`,
+      });
+    }
   }
 
   /** Checks addresses asked for several instances at once: all different, each a free address of the subnet. */
   checkRequestedIps(subnet: Subnet, ips: readonly string[]): void {
-    if (new Set(ips).size !== ips.length) throw apiError("VpcIpIsUsed", "`VirtualPrivateCloud.PrivateIpAddresses` names the same address twice.");
+    const twice = ips.find((ip, i) => ips.indexOf(ip) !== i);
+    if (twice !== undefined) {
+      throw apiError("VpcIpIsUsed", {
+        en: `\`VirtualPrivateCloud.PrivateIpAddresses\` names the address ${twice.slice(0, 64)} twice; each instance needs its own.`,
+        zh: `参数\`VirtualPrivateCloud.PrivateIpAddresses\`中的地址 ${twice.slice(0, 64)} 重复，每台实例需要各自的地址。`,
+      });
+    }
     ips.forEach((ip) => this.checkRequestedIp(subnet, ip));
   }
 
@@ -160,7 +204,10 @@ export class NetworkRepository {
         .run(host + 1, this.account, this.region, subnet.subnetId);
       return ip;
     }
-    throw apiError("FailedOperation.NoAvailableIpAddressCountInSubnet", `Subnet ${subnet.subnetId} (${subnet.cidr}) has no free IP address left.`);
+    throw apiError("FailedOperation.NoAvailableIpAddressCountInSubnet", {
+      en: `Subnet ${subnet.subnetId} (${subnet.cidr}) has no free IP address left; choose another subnet.`,
+      zh: `子网 ${subnet.subnetId}（${subnet.cidr}）中已没有可用的 IP 地址，请选择其他子网。`,
+    });
   }
 
   /** A public IPv4 address from the region's pool. */
