@@ -3,9 +3,10 @@
 // `operation` phase of the timing profile has passed. Batches are all or nothing.
 import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
 import type { TypedHandler } from "../../../gateway/product.js";
-import { apiError } from "../../../protocol/errors.js";
+import { apiError, type LocalizedText } from "../../../protocol/errors.js";
 import type { CvmSettings } from "../settings.js";
 import { beginOperation, runBatch } from "./lifecycle.js";
+import { missingParameter, mixedChargeTypes, stoppedWithoutCharging } from "./messages.js";
 import type { InstanceRecord } from "./repository.js";
 import { addMonths, checkInstanceQuota, checkPeriod, checkRenewFlag, oneOf, resolveCharge } from "./run.js";
 
@@ -14,14 +15,19 @@ const MAX_CHARGE_TYPE_IDS = 20;
 /** The two charge types an instance can switch between. */
 const SWITCHABLE_CHARGE_TYPES = ["PREPAID", "POSTPAID_BY_HOUR"] as const;
 
-function chargeTypeRefusal(r: InstanceRecord, action: string, why: string): never {
-  throw apiError("UnsupportedOperation.InstanceChargeType", `The instance \`${r.instanceId}\` is ${r.chargeType}: ${action} ${why}.`);
+function chargeTypeRefusal(r: InstanceRecord, action: string, why: LocalizedText): never {
+  throw apiError("UnsupportedOperation.InstanceChargeType", {
+    en: `The instance \`${r.instanceId}\` in \`InstanceIds\` is ${r.chargeType}: ${action} ${why.en}.`,
+    zh: `参数\`InstanceIds\`中的实例\`${r.instanceId}\`的计费类型为 ${r.chargeType}：${action} ${why.zh}。`,
+  });
 }
 
 /** Refuses a batch holding an instance that is not a monthly subscription. */
 function requirePrepaid(records: readonly InstanceRecord[], action: string): void {
   const postpaid = records.find((r) => r.chargeType !== "PREPAID");
-  if (postpaid) chargeTypeRefusal(postpaid, action, "applies only to PREPAID (monthly subscription) instances");
+  if (postpaid) {
+    chargeTypeRefusal(postpaid, action, { en: "applies only to PREPAID (monthly subscription) instances", zh: "仅适用于包年包月（PREPAID）实例" });
+  }
 }
 
 /**
@@ -38,18 +44,26 @@ export function modifyInstancesChargeType(settings: CvmSettings): TypedHandler<M
       max: MAX_CHARGE_TYPE_IDS,
       check: (records, repo) => {
         for (const r of records) {
-          if (r.chargeType === target) chargeTypeRefusal(r, "ModifyInstancesChargeType", `cannot switch to the charge type it already has`);
+          if (r.chargeType === target) {
+            chargeTypeRefusal(r, "ModifyInstancesChargeType", {
+              en: `cannot switch it to the \`InstanceChargeType\` ${target} it already has`,
+              zh: `无法将其切换为已有的计费类型（参数\`InstanceChargeType\`为 ${target}）`,
+            });
+          }
           if (!(SWITCHABLE_CHARGE_TYPES as readonly string[]).includes(r.chargeType)) {
-            chargeTypeRefusal(r, "ModifyInstancesChargeType", `can only switch between ${SWITCHABLE_CHARGE_TYPES.join(" and ")}`);
+            chargeTypeRefusal(r, "ModifyInstancesChargeType", {
+              en: `can only switch between ${SWITCHABLE_CHARGE_TYPES.join(" and ")}`,
+              zh: `只能在 ${SWITCHABLE_CHARGE_TYPES.join(" 和 ")} 之间切换`,
+            });
           }
           if (r.doc.StopChargingMode === "STOP_CHARGING") {
-            throw apiError("InvalidInstance.NotSupported", `The instance \`${r.instanceId}\` is stopped without charging (STOP_CHARGING); start it before switching its charge type.`);
+            throw apiError("InvalidInstance.NotSupported", stoppedWithoutCharging(r.instanceId, "InstanceIds", { en: "switching its charge type", zh: "切换计费类型" }));
           }
         }
         if (target !== "PREPAID") return;
         const perZone = new Map<string, number>();
         for (const r of records) perZone.set(r.zone, (perZone.get(r.zone) ?? 0) + 1);
-        for (const [zone, count] of perZone) checkInstanceQuota(repo, settings, zone, "PREPAID", count, "LimitExceeded.InstanceQuota");
+        for (const [zone, count] of perZone) checkInstanceQuota(repo, settings, zone, "PREPAID", count, "InstanceIds", "LimitExceeded.InstanceQuota");
       },
       apply: (r) => {
         r.chargeType = charge.chargeType;
@@ -84,7 +98,9 @@ export function modifyInstancesRenewFlag(settings: CvmSettings): TypedHandler<M.
 export function renewInstances(settings: CvmSettings): TypedHandler<M.RenewInstancesRequest, M.RenewInstancesResponse> {
   return (ctx, req) => {
     const prepaid = req.InstanceChargePrepaid;
-    if (!prepaid) throw apiError("MissingParameter", "The request is missing a required parameter `InstanceChargePrepaid` (required to renew PREPAID instances).");
+    if (!prepaid) {
+      throw apiError("MissingParameter", missingParameter("InstanceChargePrepaid", { en: "required to renew PREPAID instances", zh: "续费包年包月实例时必须指定" }));
+    }
     checkPeriod(prepaid.Period, "InstanceChargePrepaid.Period");
     const renewFlag = prepaid.RenewFlag === undefined ? undefined : checkRenewFlag(prepaid.RenewFlag, "InstanceChargePrepaid.RenewFlag");
     const now = ctx.clock.now();
@@ -92,9 +108,10 @@ export function renewInstances(settings: CvmSettings): TypedHandler<M.RenewInsta
       action: "RenewInstances",
       allowed: ["RUNNING", "STOPPED", "SHUTDOWN"],
       check: (records) => {
-        const prepaidCount = records.filter((r) => r.chargeType === "PREPAID").length;
-        if (prepaidCount > 0 && prepaidCount < records.length) {
-          throw apiError("InvalidParameterValue.InstanceNotSupportedMixPricingModel", "PREPAID and other instances cannot be renewed in the same request.");
+        const prepaidOne = records.find((r) => r.chargeType === "PREPAID");
+        const other = records.find((r) => r.chargeType !== "PREPAID");
+        if (prepaidOne && other) {
+          throw apiError("InvalidParameterValue.InstanceNotSupportedMixPricingModel", mixedChargeTypes("InstanceIds", prepaidOne.instanceId, other, "RenewInstances"));
         }
         requirePrepaid(records, "RenewInstances");
       },

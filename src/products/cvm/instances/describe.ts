@@ -2,21 +2,33 @@
 // depends on the page, not on how many instances the account holds.
 import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
 import type { TypedHandler } from "../../../gateway/product.js";
-import { apiError } from "../../../protocol/errors.js";
+import { malformedIdText } from "../../../protocol/messages.js";
+import { apiError, type LocalizedText } from "../../../protocol/errors.js";
 import { CATALOG } from "../catalog/regions.js";
 import { checkFilters } from "../filters.js";
 import { checkInstanceIds } from "../ids.js";
 import { ipToNumber } from "../network/ipv4.js";
 import { readPage } from "../paging.js";
+import { malformed, malformedIp, zoneNotInRegion } from "./messages.js";
 import { openInstances } from "./open.js";
 import type { Condition } from "./repository.js";
 
 type Filter = M.Filter;
 
-function valueCheck(re: RegExp, code: string, what: string) {
+function valueCheck(re: RegExp, code: string, what: LocalizedText, expected: LocalizedText) {
   return (value: string, where: string): void => {
-    if (!re.test(value)) throw apiError(code, `The ${what} \`${value.slice(0, 64)}\` in \`${where}\` is malformed.`);
+    if (!re.test(value)) throw apiError(code, malformed(what, value.slice(0, 64), where, expected));
   };
+}
+
+function idCheck(re: RegExp, code: string, kind: LocalizedText, prefix: string) {
+  return (value: string, where: string): void => {
+    if (!re.test(value)) throw apiError(code, malformedIdText(kind, value, where, prefix));
+  };
+}
+
+function ipCheck(value: string, where: string): void {
+  if (ipToNumber(value) === undefined) throw apiError("InvalidParameterValue.IPAddressMalformed", malformedIp(value.slice(0, 64), where));
 }
 
 function placeholders(values: readonly unknown[]): string {
@@ -43,7 +55,10 @@ function parseFilterTime(value: string, where: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(value);
   const ms = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
   if (!m || Number.isNaN(ms)) {
-    throw apiError("InvalidParameterValue.InvalidTimeFormat", `The time \`${value.slice(0, 64)}\` in \`${where}\` must look like 2023-06-01 00:00:00.`);
+    throw apiError("InvalidParameterValue.InvalidTimeFormat", {
+      en: `The time \`${value.slice(0, 64)}\` in \`${where}\` must look like 2023-06-01 00:00:00.`,
+      zh: `参数\`${where}\`中的时间\`${value.slice(0, 64)}\`格式错误，应形如 2023-06-01 00:00:00。`,
+    });
   }
   return ms;
 }
@@ -54,17 +69,18 @@ interface FilterRule {
 }
 
 const IPV6_RE = /^[0-9a-fA-F:.]{2,45}$/;
+const UUID_FORMAT: LocalizedText = { en: "32 hexadecimal digits grouped 8-4-4-4-12", zh: "按 8-4-4-4-12 分组的 32 位十六进制数" };
 
 const FILTER_RULES: Record<string, FilterRule> = {
   "zone": { condition: columnIn("zone") },
-  "project-id": { check: valueCheck(/^\d{1,10}$/, "InvalidParameterValue", "project id"), condition: (v) => columnIn("project_id")(v.map(Number) as unknown as string[]) },
-  "host-id": { check: valueCheck(/^host-[a-z0-9]{8}$/, "InvalidHostId.Malformed", "dedicated host id"), condition: docFieldIn("$.Placement.HostId") },
+  "project-id": { check: valueCheck(/^\d{1,10}$/, "InvalidParameterValue", { en: "project id", zh: "项目 ID" }, { en: "a non-negative integer of at most 10 digits", zh: "不超过 10 位的非负整数" }), condition: (v) => columnIn("project_id")(v.map(Number) as unknown as string[]) },
+  "host-id": { check: idCheck(/^host-[a-z0-9]{8}$/, "InvalidHostId.Malformed", { en: "dedicated host id", zh: "专用宿主机 ID" }, "host"), condition: docFieldIn("$.Placement.HostId") },
   "dedicated-cluster-id": { condition: docFieldIn("$.DedicatedClusterId") },
-  "vpc-id": { check: valueCheck(/^vpc-[a-z0-9]{8}$/, "InvalidParameterValue.VpcIdMalformed", "VPC id"), condition: columnIn("vpc_id") },
-  "subnet-id": { check: valueCheck(/^subnet-[a-z0-9]{8}$/, "InvalidParameterValue.SubnetIdMalformed", "subnet id"), condition: columnIn("subnet_id") },
-  "instance-id": { check: valueCheck(/^ins-[a-z0-9]{8}$/, "InvalidParameterValue.InstanceIdMalformed", "instance id"), condition: columnIn("instance_id") },
-  "uuid": { check: valueCheck(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "InvalidParameterValue.UuidMalformed", "UUID"), condition: (v) => columnIn("uuid")(v.map((u) => u.toLowerCase())) },
-  "security-group-id": { check: valueCheck(/^sg-[a-z0-9]{8}$/, "InvalidSgId.Malformed", "security group id"), condition: docListContains("$.SecurityGroupIds") },
+  "vpc-id": { check: idCheck(/^vpc-[a-z0-9]{8}$/, "InvalidParameterValue.VpcIdMalformed", { en: "VPC id", zh: "私有网络 ID" }, "vpc"), condition: columnIn("vpc_id") },
+  "subnet-id": { check: idCheck(/^subnet-[a-z0-9]{8}$/, "InvalidParameterValue.SubnetIdMalformed", { en: "subnet id", zh: "子网 ID" }, "subnet"), condition: columnIn("subnet_id") },
+  "instance-id": { check: idCheck(/^ins-[a-z0-9]{8}$/, "InvalidParameterValue.InstanceIdMalformed", { en: "instance id", zh: "实例 ID" }, "ins"), condition: columnIn("instance_id") },
+  "uuid": { check: valueCheck(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "InvalidParameterValue.UuidMalformed", { en: "UUID", zh: "UUID" }, UUID_FORMAT), condition: (v) => columnIn("uuid")(v.map((u) => u.toLowerCase())) },
+  "security-group-id": { check: idCheck(/^sg-[a-z0-9]{8}$/, "InvalidSgId.Malformed", { en: "security group id", zh: "安全组 ID" }, "sg"), condition: docListContains("$.SecurityGroupIds") },
   // A substring match, ASCII case-insensitive. instr(), not LIKE: SQLite refuses LIKE patterns over
   // 50,000 bytes, well within the 64 KiB a parameter string may have, and instr() needs no escaping.
   "instance-name": {
@@ -72,9 +88,9 @@ const FILTER_RULES: Record<string, FilterRule> = {
   },
   "instance-charge-type": { condition: columnIn("charge_type") },
   "instance-state": { condition: columnIn("state") },
-  "private-ip-address": { check: (v, w) => { if (ipToNumber(v) === undefined) throw apiError("InvalidParameterValue.IPAddressMalformed", `The IP address \`${v.slice(0, 64)}\` in \`${w}\` is malformed.`); }, condition: columnIn("private_ip") },
-  "public-ip-address": { check: (v, w) => { if (ipToNumber(v) === undefined) throw apiError("InvalidParameterValue.IPAddressMalformed", `The IP address \`${v.slice(0, 64)}\` in \`${w}\` is malformed.`); }, condition: columnIn("public_ip") },
-  "ipv6-address": { check: valueCheck(IPV6_RE, "InvalidParameterValue.IPv6AddressMalformed", "IPv6 address"), condition: docListContains("$.IPv6Addresses") },
+  "private-ip-address": { check: ipCheck, condition: columnIn("private_ip") },
+  "public-ip-address": { check: ipCheck, condition: columnIn("public_ip") },
+  "ipv6-address": { check: valueCheck(IPV6_RE, "InvalidParameterValue.IPv6AddressMalformed", { en: "IPv6 address", zh: "IPv6 地址" }, { en: "an IPv6 address such as 2402:4e00::1", zh: "形如 2402:4e00::1 的 IPv6 地址" }), condition: docListContains("$.IPv6Addresses") },
   "tag-key": {
     condition: (values) => ({ sql: `EXISTS (SELECT 1 FROM json_each(doc, '$.Tags') WHERE json_extract(value, '$.Key') IN (${placeholders(values)}))`, params: [...values] }),
   },
@@ -107,7 +123,7 @@ function conditionsFor(filters: readonly Filter[], region: string): Condition[] 
     filter.Values.forEach((v, j) => rule.check?.(v, `${where}.${j}`));
     if (filter.Name === "zone") {
       const foreign = filter.Values.find((z) => !CATALOG.get(region)?.zones.some((known) => known.zone === z));
-      if (foreign !== undefined) throw apiError("InvalidZone.MismatchRegion", `The zone \`${foreign.slice(0, 64)}\` in \`${where}\` is not a zone of region ${region}.`);
+      if (foreign !== undefined) throw apiError("InvalidZone.MismatchRegion", zoneNotInRegion(foreign.slice(0, 64), `${where}.${filter.Values.indexOf(foreign)}`, region));
     }
     return rule.condition(filter.Values, where);
   });
@@ -115,7 +131,10 @@ function conditionsFor(filters: readonly Filter[], region: string): Condition[] 
 
 export const describeInstances: TypedHandler<M.DescribeInstancesRequest, M.DescribeInstancesResponse> = (ctx, req) => {
   if (req.InstanceIds !== undefined && req.Filters !== undefined) {
-    throw apiError("InvalidParameter", "`InstanceIds` and `Filters` cannot be given together.");
+    throw apiError("InvalidParameter", {
+      en: "`InstanceIds` and `Filters` cannot be given together: give one of them.",
+      zh: "参数`InstanceIds`和`Filters`不能同时指定，请只指定其中一个。",
+    });
   }
   if (req.InstanceIds) checkInstanceIds(req.InstanceIds, "InstanceIds");
   const page = readPage(req);

@@ -5,6 +5,7 @@ import type { ActionContext, TypedHandler } from "../../../gateway/product.js";
 import { apiError } from "../../../protocol/errors.js";
 import type { CvmSettings } from "../settings.js";
 import { TIMING_PROFILES, type Phase } from "../timing.js";
+import { mixedChargeTypes, notOneOf } from "./messages.js";
 import { loadInstances, openInstances } from "./open.js";
 import type { InstanceRecord, InstanceRepository } from "./repository.js";
 import { DELETED, ensureAllowed, type InstanceState } from "./states.js";
@@ -33,9 +34,14 @@ export function beginOperation(
 function checkStopType(stopType: string | undefined, force: boolean | undefined, forceName: string): void {
   if (stopType === undefined) return;
   if (!STOP_TYPES.includes(stopType)) {
-    throw apiError("InvalidParameterValue", `The parameter \`StopType\` must be one of ${STOP_TYPES.join(", ")}, but \`${stopType.slice(0, 32)}\` was given.`);
+    throw apiError("InvalidParameterValue", notOneOf("StopType", STOP_TYPES, stopType.slice(0, 32)));
   }
-  if (force !== undefined) throw apiError("InvalidParameterCombination", `\`${forceName}\` and \`StopType\` cannot be given together.`);
+  if (force !== undefined) {
+    throw apiError("InvalidParameterCombination", {
+      en: `\`${forceName}\` (${force}) and \`StopType\` (\`${stopType.slice(0, 32)}\`) cannot be given together: give one of them.`,
+      zh: `参数\`${forceName}\`（${force}）和参数\`StopType\`（\`${stopType.slice(0, 32)}\`）不能同时指定，请只指定其中一个。`,
+    });
+  }
 }
 
 export interface BatchOperation {
@@ -53,7 +59,7 @@ export interface BatchOperation {
 export function runBatch(ctx: ActionContext, ids: readonly string[], op: BatchOperation): Record<string, never> {
   const repo = openInstances(ctx);
   const records = loadInstances(repo, ids, op.parameter, op.max);
-  for (const r of records) ensureAllowed(r, op.allowed, op.action);
+  for (const r of records) ensureAllowed(r, op.allowed, op.action, op.parameter);
   op.check?.(records, repo);
   for (const r of records) {
     op.apply(r, repo);
@@ -79,7 +85,7 @@ export function stopInstances(settings: CvmSettings): TypedHandler<M.StopInstanc
     checkStopType(req.StopType, req.ForceStop, "ForceStop");
     const mode = req.StoppedMode ?? "KEEP_CHARGING";
     if (!STOPPED_MODES.includes(mode)) {
-      throw apiError("InvalidParameterValue", `The parameter \`StoppedMode\` must be one of ${STOPPED_MODES.join(", ")}, but \`${mode.slice(0, 32)}\` was given.`);
+      throw apiError("InvalidParameterValue", notOneOf("StoppedMode", STOPPED_MODES, mode.slice(0, 32)));
     }
     return runBatch(ctx, req.InstanceIds, {
       action: "StopInstances",
@@ -89,7 +95,15 @@ export function stopInstances(settings: CvmSettings): TypedHandler<M.StopInstanc
         // Only pay-as-you-go instances on cloud system disks can stop without charging.
         const refused = records.find((r) => r.chargeType !== "POSTPAID_BY_HOUR" || r.doc.SystemDisk?.DiskType?.startsWith("LOCAL_"));
         if (refused) {
-          throw apiError("UnsupportedOperation.StoppedModeStopCharging", `The instance \`${refused.instanceId}\` cannot stop in STOP_CHARGING mode: only POSTPAID_BY_HOUR instances with cloud system disks can.`);
+          const disk = refused.doc.SystemDisk?.DiskType ?? "unknown";
+          throw apiError("UnsupportedOperation.StoppedModeStopCharging", {
+            en:
+              `The instance \`${refused.instanceId}\` in \`InstanceIds\` (${refused.chargeType}, system disk ${disk}) cannot stop with \`StoppedMode\` STOP_CHARGING: ` +
+              "only POSTPAID_BY_HOUR instances with cloud system disks can.",
+            zh:
+              `参数\`InstanceIds\`中的实例\`${refused.instanceId}\`（${refused.chargeType}，系统盘 ${disk}）不支持参数\`StoppedMode\`为 STOP_CHARGING 的关机不收费：` +
+              "仅系统盘为云盘的按量计费（POSTPAID_BY_HOUR）实例支持。",
+          });
         }
       },
       apply: (r) => {
@@ -121,13 +135,17 @@ export function terminateInstances(settings: CvmSettings): TypedHandler<M.Termin
       action: "TerminateInstances",
       allowed: ["RUNNING", "STOPPED", "SHUTDOWN"],
       check: (records) => {
-        const isPrepaid = (r: InstanceRecord) => r.chargeType === "PREPAID";
-        if (records.some(isPrepaid) && !records.every(isPrepaid)) {
-          throw apiError("UnsupportedOperation.InstanceMixedPricingModel", "Prepaid and pay-as-you-go instances cannot be terminated in the same request.");
+        const prepaid = records.find((r) => r.chargeType === "PREPAID");
+        const other = records.find((r) => r.chargeType !== "PREPAID");
+        if (prepaid && other) {
+          throw apiError("UnsupportedOperation.InstanceMixedPricingModel", mixedChargeTypes("InstanceIds", prepaid.instanceId, other, "TerminateInstances"));
         }
         const protectedOne = records.find((r) => r.doc.DisableApiTermination === true);
         if (protectedOne) {
-          throw apiError("UnsupportedOperation.InstancesProtected", `The instance \`${protectedOne.instanceId}\` has termination protection (DisableApiTermination) on.`);
+          throw apiError("UnsupportedOperation.InstancesProtected", {
+            en: `The instance \`${protectedOne.instanceId}\` in \`InstanceIds\` has termination protection (DisableApiTermination) on; turn it off with ModifyInstancesAttribute first.`,
+            zh: `参数\`InstanceIds\`中的实例\`${protectedOne.instanceId}\`已开启实例销毁保护（DisableApiTermination），请先通过 ModifyInstancesAttribute 关闭。`,
+          });
         }
       },
       apply: (r) => {

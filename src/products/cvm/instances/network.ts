@@ -8,6 +8,7 @@ import { ipToNumber } from "../network/ipv4.js";
 import { NetworkRepository } from "../network/repository.js";
 import type { CvmSettings } from "../settings.js";
 import { beginOperation, runBatch } from "./lifecycle.js";
+import { malformedIp, malformedSecurityGroupId, missingParameter, securityGroupNotFound, stoppedWithoutCharging } from "./messages.js";
 import type { InstanceRecord } from "./repository.js";
 import { defaultHostName, MAX_SECURITY_GROUPS } from "./run.js";
 import type { InstanceState } from "./states.js";
@@ -37,14 +38,14 @@ export function modifyInstancesVpcAttribute(settings: CvmSettings): TypedHandler
     const vpc = req.VirtualPrivateCloud;
     const ips = vpc.PrivateIpAddresses;
     if (ips !== undefined && ips.length !== req.InstanceIds.length) {
-      throw apiError(
-        "InvalidParameterValue",
-        `\`VirtualPrivateCloud.PrivateIpAddresses\` must give one address per instance of \`InstanceIds\` (${req.InstanceIds.length}); ${ips.length} were given.`,
-      );
+      throw apiError("InvalidParameterValue", {
+        en: `\`VirtualPrivateCloud.PrivateIpAddresses\` must give one address per instance of \`InstanceIds\` (${req.InstanceIds.length}); ${ips.length} were given.`,
+        zh: `参数\`VirtualPrivateCloud.PrivateIpAddresses\`应为参数\`InstanceIds\`中的每个实例各指定一个地址（共 ${req.InstanceIds.length} 个），实际指定了 ${ips.length} 个。`,
+      });
     }
     ips?.forEach((ip, i) => {
       if (ipToNumber(ip) === undefined) {
-        throw apiError("InvalidParameterValue.IPAddressMalformed", `The IP address \`${ip.slice(0, 64)}\` in \`VirtualPrivateCloud.PrivateIpAddresses.${i}\` is malformed.`);
+        throw apiError("InvalidParameterValue.IPAddressMalformed", malformedIp(ip.slice(0, 64), `VirtualPrivateCloud.PrivateIpAddresses.${i}`));
       }
     });
     const net = network(ctx);
@@ -61,7 +62,10 @@ export function modifyInstancesVpcAttribute(settings: CvmSettings): TypedHandler
         for (const r of records) {
           net.ensureSubnetInZone(subnet, r.zone);
           if (r.state === "STOPPED" && r.doc.StopChargingMode === "STOP_CHARGING") {
-            throw apiError("UnsupportedOperation.StoppedModeStopCharging", `The instance \`${r.instanceId}\` is stopped without charging (STOP_CHARGING); start it before changing its VPC attributes.`);
+            throw apiError(
+              "UnsupportedOperation.StoppedModeStopCharging",
+              stoppedWithoutCharging(r.instanceId, "InstanceIds", { en: "changing its VPC attributes", zh: "修改私有网络属性" }),
+            );
           }
         }
         const newIps = records.flatMap((r) => {
@@ -89,16 +93,19 @@ export function modifyInstancesVpcAttribute(settings: CvmSettings): TypedHandler
 
 /** The one security group an Associate/Disassociate call names, well formed and existing. */
 function securityGroupOf(ctx: ActionContext, ids: readonly string[]): string {
-  if (ids.length === 0) throw apiError("MissingParameter", "The request is missing a required parameter `SecurityGroupIds`.");
+  if (ids.length === 0) throw apiError("MissingParameter", missingParameter("SecurityGroupIds", { en: "it must name one security group", zh: "需指定一个安全组" }));
   if (ids.length > MAX_GROUPS_PER_CALL) {
-    throw apiError("InvalidParameterValue.LimitExceeded", `The parameter \`SecurityGroupIds\` accepts ${MAX_GROUPS_PER_CALL} security group per request, but ${ids.length} were given.`);
+    throw apiError("InvalidParameterValue.LimitExceeded", {
+      en: `The parameter \`SecurityGroupIds\` accepts ${MAX_GROUPS_PER_CALL} security group per request, but ${ids.length} were given.`,
+      zh: `参数\`SecurityGroupIds\`每次请求只能指定 ${MAX_GROUPS_PER_CALL} 个安全组，实际指定了 ${ids.length} 个。`,
+    });
   }
   const sgId = ids[0]!;
   if (!SECURITY_GROUP_ID_RE.test(sgId)) {
-    throw apiError("InvalidSgId.Malformed", `The security group id \`${sgId.slice(0, 64)}\` in \`SecurityGroupIds.0\` is malformed: it must be sg- followed by 8 lowercase letters or digits.`);
+    throw apiError("InvalidSgId.Malformed", malformedSecurityGroupId(sgId.slice(0, 64), "SecurityGroupIds.0"));
   }
   if (network(ctx).missingSecurityGroups([sgId]).length > 0) {
-    throw apiError("InvalidSecurityGroupId.NotFound", `The security group \`${sgId}\` does not exist in region ${ctx.region}.`);
+    throw apiError("InvalidSecurityGroupId.NotFound", securityGroupNotFound(sgId, "SecurityGroupIds.0", ctx.region));
   }
   return sgId;
 }
@@ -133,7 +140,10 @@ export function associateSecurityGroups(settings: CvmSettings): TypedHandler<M.A
     "AssociateSecurityGroups",
     (r, groups, sgId) => {
       if (!groups.includes(sgId) && groups.length >= MAX_SECURITY_GROUPS) {
-        throw apiError("LimitExceeded.AssociateUSGLimitExceeded", `The instance \`${r.instanceId}\` already has ${MAX_SECURITY_GROUPS} security groups, the most an instance can have.`);
+        throw apiError("LimitExceeded.AssociateUSGLimitExceeded", {
+          en: `The security group \`${sgId}\` in \`SecurityGroupIds\` cannot be bound to the instance \`${r.instanceId}\`: it already has ${MAX_SECURITY_GROUPS} security groups, the most an instance can have.`,
+          zh: `参数\`SecurityGroupIds\`中的安全组\`${sgId}\`无法绑定到实例\`${r.instanceId}\`：该实例已绑定 ${MAX_SECURITY_GROUPS} 个安全组，达到上限。`,
+        });
       }
     },
     (groups, sgId) => (groups.includes(sgId) ? [...groups] : [...groups, sgId]),
@@ -147,7 +157,10 @@ export function disassociateSecurityGroups(settings: CvmSettings): TypedHandler<
     "DisassociateSecurityGroups",
     (r, groups, sgId) => {
       if (!groups.includes(sgId)) {
-        throw apiError("FailedOperation.SecurityGroupActionFailed", `The security group \`${sgId}\` is not bound to the instance \`${r.instanceId}\`.`);
+        throw apiError("FailedOperation.SecurityGroupActionFailed", {
+          en: `The security group \`${sgId}\` in \`SecurityGroupIds\` is not bound to the instance \`${r.instanceId}\`, so it cannot be unbound.`,
+          zh: `参数\`SecurityGroupIds\`中的安全组\`${sgId}\`未绑定到实例\`${r.instanceId}\`，无法解绑。`,
+        });
       }
     },
     (groups, sgId) => groups.filter((id) => id !== sgId),

@@ -3,6 +3,7 @@
 import type { ActionContext } from "../../../gateway/product.js";
 import { apiError } from "../../../protocol/errors.js";
 import { checkInstanceIds } from "../ids.js";
+import { instancesNotFound, noInstanceNamed } from "./messages.js";
 import { InstanceRepository, type InstanceRecord } from "./repository.js";
 
 export function openInstances(ctx: ActionContext): InstanceRepository {
@@ -17,17 +18,14 @@ export function openInstances(ctx: ActionContext): InstanceRepository {
  */
 export function loadInstances(repo: InstanceRepository, ids: readonly string[], parameter = "InstanceIds", max = 100): InstanceRecord[] {
   if (ids.length === 0) {
-    throw apiError("MissingParameter", { en: `The parameter \`${parameter}\` must name at least one instance.`, zh: `参数\`${parameter}\`至少需要一个实例ID。` });
+    throw apiError("MissingParameter", noInstanceNamed(parameter));
   }
   checkInstanceIds(ids, parameter, max);
   const unique = [...new Set(ids)];
   const found = repo.findMany(unique);
   const missing = unique.filter((id) => !found.has(id));
   if (missing.length > 0) {
-    throw apiError("InvalidInstanceId.NotFound", {
-      en: `The instance ${missing.map((id) => `\`${id}\``).join(", ")} does not exist.`,
-      zh: `实例${missing.join(", ")}不存在。`,
-    });
+    throw apiError("InvalidInstanceId.NotFound", instancesNotFound(missing, parameter));
   }
   return unique.map((id) => found.get(id)!);
 }

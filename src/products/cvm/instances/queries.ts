@@ -2,11 +2,13 @@
 // questions about instances and the account's room for more.
 import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
 import type { TypedHandler } from "../../../gateway/product.js";
+import { malformedIdText } from "../../../protocol/messages.js";
 import { apiError } from "../../../protocol/errors.js";
 import { CATALOG } from "../catalog/regions.js";
 import { applyFilters, checkFilters } from "../filters.js";
 import { INSTANCE_ID_RE } from "../ids.js";
 import type { CvmSettings } from "../settings.js";
+import { zoneNotInRegion } from "./messages.js";
 import { loadInstances, openInstances } from "./open.js";
 import { MAX_INSTANCE_COUNT, oneOf, zoneQuota } from "./run.js";
 
@@ -20,7 +22,7 @@ export const describeInstancesAttributes: TypedHandler<M.DescribeInstancesAttrib
   const attributes = req.Attributes.map((a, i) => oneOf(a, INSTANCE_ATTRIBUTES, `Attributes.${i}`));
   req.InstanceIds.forEach((id, i) => {
     if (!INSTANCE_ID_RE.test(id)) {
-      throw apiError("InvalidParameterValue.InstanceIdMalformed", `The instance id \`${id.slice(0, 64)}\` in \`InstanceIds.${i}\` is malformed: it must be ins- followed by 8 lowercase letters or digits.`);
+      throw apiError("InvalidParameterValue.InstanceIdMalformed", malformedIdText({ en: "instance id", zh: "实例 ID" }, id, `InstanceIds.${i}`, "ins"));
     }
   });
   const records = loadInstances(openInstances(ctx), req.InstanceIds);
@@ -94,7 +96,7 @@ export function describeAccountQuota(settings: CvmSettings): TypedHandler<M.Desc
       filter.Values.forEach((value, j) => {
         const where = `Filters.${i}.Values.${j}`;
         if (filter.Name === "zone" && !zones.some((z) => z.zone === value)) {
-          throw apiError("InvalidZone.MismatchRegion", `The zone \`${value.slice(0, 64)}\` in \`${where}\` is not a zone of region ${ctx.region}.`);
+          throw apiError("InvalidZone.MismatchRegion", zoneNotInRegion(value.slice(0, 64), where, ctx.region));
         }
         if (filter.Name === "quota-type") oneOf(value, QUOTA_TYPES, where);
       }),
