@@ -38,7 +38,7 @@ export const DEFAULTS = {
   port: 4577,
   dataDir: "./.tclocal",
   maxConnections: 512,
-  bodyMemoryLimit: 64 * 1024 * 1024,
+  bodyMemoryLimit: 32 * 1024 * 1024,
 } as const;
 
 export const USAGE = `Usage: tclocal [options]

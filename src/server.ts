@@ -89,6 +89,8 @@ function readBody(req: IncomingMessage, limit: number, budget: BodyBudget): Prom
     const stop = (error: Error): void => {
       if (settled) return;
       settled = true;
+      // Read no more of it: the rest waits in the kernel (TCP backpressure) until the connection is dropped.
+      req.pause();
       req.removeListener("data", onData);
       chunks.length = 0;
       budget.release(holder);

@@ -37,7 +37,7 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
     allowedHosts: [],
     adminToken: undefined,
     maxConnections: 512,
-    bodyMemoryLimit: 64 * 1024 * 1024,
+    bodyMemoryLimit: 32 * 1024 * 1024,
     logger: createLogger("silent"),
     ...overrides,
   });

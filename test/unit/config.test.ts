@@ -23,6 +23,10 @@ describe("loadConfig", () => {
       logLevel: "info",
       timing: "fast",
       instanceQuota: 500,
+      allowedHosts: [],
+      adminToken: undefined,
+      maxConnections: 512,
+      bodyMemoryLimit: 32 * 1024 * 1024,
     });
   });
 
@@ -40,7 +44,12 @@ describe("loadConfig", () => {
       TCLOCAL_TIMING: "realistic",
       TCLOCAL_INSTANCE_QUOTA: "7",
       TCLOCAL_SIGNATURE_REUSE: "refuse",
+      TCLOCAL_ALLOWED_HOSTS: "tclocal.test, example.internal",
+      TCLOCAL_ADMIN_TOKEN: "an-admin-token-0123",
+      TCLOCAL_MAX_CONNECTIONS: "64",
+      TCLOCAL_BODY_MEMORY_LIMIT: "1048576",
     });
+    expect(c).toMatchObject({ allowedHosts: ["tclocal.test", "example.internal"], adminToken: "an-admin-token-0123", maxConnections: 64, bodyMemoryLimit: 1048576 });
     expect(c).toMatchObject({ host: "0.0.0.0", port: 9000, dataDir: "/tmp/x", inMemory: true, secretId: "AKIDother00000000000000", secretKey: "otherKey", verifySignatures: false, signatureReuse: "refuse", logLevel: "warn", timing: "realistic", instanceQuota: 7 });
     expect(c.throttle).toEqual({ enabled: true, overrides: { DescribeZones: 5, "*": 100 } });
   });
@@ -62,6 +71,10 @@ describe("loadConfig", () => {
     expect(() => config(["--instance-quota", "-1"])).toThrow(/quota/);
     expect(() => config(["--rate-limits", "DescribeZones=fast"])).toThrow(/rate limit/);
     expect(() => config(["--colour"])).toThrow();
+    expect(() => config(["--max-connections", "0"])).toThrow(/max connections/);
+    expect(() => config(["--body-memory-limit", "lots"])).toThrow(/body memory limit/);
+    expect(() => config(["--admin-token", "short"])).toThrow(/admin token/);
+    expect(config([], { TCLOCAL_ADMIN_TOKEN: "" }).adminToken).toBeUndefined();
     expect(loadConfig(["--help"], {})).toBe("help");
   });
 });
