@@ -6,7 +6,7 @@ import { authenticateAdmin, type AdminKey } from "./auth/admin-auth.js";
 import { newSecretId, newSecretKey } from "./auth/keys.js";
 import type { Clock, ControllableClock } from "./clock.js";
 import type { Product } from "./gateway/product.js";
-import { ApiError, type Language } from "./protocol/errors.js";
+import { ApiError, type Language, type LocalizedText } from "./protocol/errors.js";
 import { own } from "./protocol/own.js";
 import type { Account } from "./store/accounts.js";
 import type { Store } from "./store/store.js";
@@ -48,9 +48,9 @@ class AdminFailure extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string,
+    readonly text: LocalizedText,
   ) {
-    super(message);
+    super(text.en);
   }
 }
 
@@ -63,7 +63,7 @@ function parseBody(body: Buffer): Record<string, unknown> {
   } catch {
     // answered below
   }
-  throw new AdminFailure(400, "InvalidParameter", "The body must be a JSON object.");
+  throw new AdminFailure(400, "InvalidParameter", { en: "The body must be a JSON object.", zh: "请求 body 必须是 JSON 对象。" });
 }
 
 export function isClockInRange(ms: number): boolean {
@@ -77,7 +77,10 @@ export function handleAdmin(call: AdminCall, deps: AdminDeps): AdminAnswer {
     if (endpoint === "GET /_tclocal/health") return answer(health(deps));
     // A browser may send a form post or text/plain cross-site without asking first; JSON it may not.
     if (call.method !== "GET" && !/^application\/json\s*(;|$)/i.test(own(call.headers, "content-type") ?? "")) {
-      throw new AdminFailure(415, "InvalidRequest", "Admin requests other than GET must send Content-Type: application/json.");
+      throw new AdminFailure(415, "InvalidRequest", {
+        en: `Admin requests other than GET must send Content-Type: application/json, not \`${(own(call.headers, "content-type") ?? "").slice(0, 64)}\`.`,
+        zh: `除 GET 外的管理请求必须使用 Content-Type: application/json，而不是\`${(own(call.headers, "content-type") ?? "").slice(0, 64)}\`。`,
+      });
     }
     caller = authenticateAdmin(call, deps.adminKey, deps.wallClock.now());
     switch (endpoint) {
@@ -97,10 +100,10 @@ export function handleAdmin(call: AdminCall, deps: AdminDeps): AdminAnswer {
         deps.clock.reset();
         return answer({ reset: true, ...clockState(deps.clock) });
       default:
-        throw new AdminFailure(404, "ResourceNotFound", `There is no admin endpoint ${endpoint}. See GET /_tclocal/health.`);
+        throw new AdminFailure(404, "ResourceNotFound", { en: `There is no admin endpoint ${endpoint}. See the README.`, zh: `管理接口 ${endpoint} 不存在，请参阅 README。` });
     }
   } catch (error) {
-    if (error instanceof AdminFailure) return failure(error.status, error.code, error.message);
+    if (error instanceof AdminFailure) return failure(error.status, error.code, call.language === "zh-CN" ? error.text.zh : error.text.en);
     if (error instanceof ApiError) return failure(401, error.code, error.messageIn(call.language));
     throw error;
   }
@@ -145,20 +148,31 @@ const RANGE_TEXT = "1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z";
 function changeClock(clock: ControllableClock, input: Record<string, unknown>): object {
   const { Freeze, AdvanceSeconds, Set: setTo } = input;
   const unknown = Object.keys(input).filter((k) => !["Freeze", "AdvanceSeconds", "Set"].includes(k));
-  if (unknown.length > 0) throw new AdminFailure(400, "UnknownParameter", `Unknown field ${unknown[0]!.slice(0, 64)}; use Freeze, AdvanceSeconds and Set.`);
-  if (Freeze !== undefined && typeof Freeze !== "boolean") throw new AdminFailure(400, "InvalidParameter", "Freeze must be true or false.");
+  if (unknown.length > 0) throw new AdminFailure(400, "UnknownParameter", { en: `Unknown field \`${unknown[0]!.slice(0, 64)}\`; use Freeze, AdvanceSeconds and Set.`, zh: `未知字段\`${unknown[0]!.slice(0, 64)}\`，可用字段为 Freeze、AdvanceSeconds 和 Set。` });
+  if (Freeze !== undefined && typeof Freeze !== "boolean") throw new AdminFailure(400, "InvalidParameter", { en: `Freeze must be true or false, not ${JSON.stringify(Freeze).slice(0, 64)}.`, zh: `Freeze 必须为 true 或 false，而不是 ${JSON.stringify(Freeze).slice(0, 64)}。` });
   if (AdvanceSeconds !== undefined && (typeof AdvanceSeconds !== "number" || !Number.isFinite(AdvanceSeconds) || AdvanceSeconds < 0)) {
-    throw new AdminFailure(400, "InvalidParameter", "AdvanceSeconds must be a number of seconds, 0 or more.");
+    const shown = String(JSON.stringify(AdvanceSeconds)).slice(0, 64);
+    throw new AdminFailure(400, "InvalidParameter", { en: `AdvanceSeconds must be a number of seconds, 0 or more, not ${shown}.`, zh: `AdvanceSeconds 必须是大于等于 0 的秒数，而不是 ${shown}。` });
   }
   let target: number | undefined;
   if (setTo !== undefined) {
     target = typeof setTo === "string" ? Date.parse(setTo) : NaN;
-    if (Number.isNaN(target)) throw new AdminFailure(400, "InvalidParameter", "Set must be an ISO 8601 time, such as 2026-01-01T00:00:00Z.");
-    if (!isClockInRange(target)) throw new AdminFailure(400, "InvalidParameterValue", `Set ${JSON.stringify(String(setTo).slice(0, 64))} is outside the clock's range, ${RANGE_TEXT}.`);
+    if (Number.isNaN(target)) {
+      const shown = String(JSON.stringify(setTo)).slice(0, 64);
+      throw new AdminFailure(400, "InvalidParameter", { en: `Set must be an ISO 8601 time, such as 2026-01-01T00:00:00Z, not ${shown}.`, zh: `Set 必须是 ISO 8601 时间（如 2026-01-01T00:00:00Z），而不是 ${shown}。` });
+    }
+    if (!isClockInRange(target)) {
+      const shown = JSON.stringify(String(setTo).slice(0, 64));
+      throw new AdminFailure(400, "InvalidParameterValue", { en: `Set ${shown} is outside the clock's range, ${RANGE_TEXT}.`, zh: `Set ${shown} 超出时钟范围（${RANGE_TEXT}）。` });
+    }
   }
   const from = target ?? clock.now();
   if (typeof AdvanceSeconds === "number" && !isClockInRange(from + AdvanceSeconds * 1000)) {
-    throw new AdminFailure(400, "InvalidParameterValue", `AdvanceSeconds ${AdvanceSeconds} would move the clock from ${new Date(from).toISOString()} past 9999-12-31T23:59:59Z; the clock's range is ${RANGE_TEXT}.`);
+    const start = new Date(from).toISOString();
+    throw new AdminFailure(400, "InvalidParameterValue", {
+      en: `AdvanceSeconds ${AdvanceSeconds} would move the clock from ${start} past 9999-12-31T23:59:59Z; the clock's range is ${RANGE_TEXT}.`,
+      zh: `AdvanceSeconds ${AdvanceSeconds} 会使时钟从 ${start} 越过 9999-12-31T23:59:59Z；时钟范围为 ${RANGE_TEXT}。`,
+    });
   }
   if (target !== undefined) clock.set(target);
   if (Freeze === true) clock.freeze();

@@ -264,6 +264,8 @@ describe("the resource clock stays within years 1970 to 9999", () => {
       expect(answer.status, JSON.stringify(body)).toBe(400);
       expect(answer.body, JSON.stringify(body)).toMatchObject({ Error: { Code: "InvalidParameterValue", Message: expect.stringContaining("9999-12-31T23:59:59Z") } });
     }
+    const zh = await admin(server, "POST", "/_tclocal/clock", { body: '{"AdvanceSeconds": 1e300}', headers: { "X-TC-Language": "zh-CN" } });
+    expect((zh.json as unknown as { Error: { Message: string } }).Error.Message).toMatch(/AdvanceSeconds 1e\+300 会使时钟/);
     expect(Math.abs(server.clock.now() - Date.now())).toBeLessThan(5_000);
     const run = await cvmClient(server).RunInstances({ ...BASIC_RUN });
     expect(run.InstanceIdSet).toHaveLength(1);

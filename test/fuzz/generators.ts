@@ -784,11 +784,13 @@ const SECRET_IDS = ["", "AKID", "abc", "AKIDshort", "AKID" + "x".repeat(130), "A
 const DATES = ["2019-02-25", "1970-01-01", "9999-99-99", "2023-1-1", "20231114", "abcd-ef-gh", "", "2023-11-14T00:00:00Z"];
 const SERVICES = ["vpc", "CVM", "127", "localhost:9000", "", "cvm/x", "c v m", "x".repeat(200)];
 const TERMINATORS = ["tc3_requesT", "tc4_request", "", "tc3_request ", "tc3_request/", "TC3_REQUEST"];
-const SIGNED_HEADERS = ["content-type", "host", "host;content-type", "content-type;host;x-tc-action", "content-type;host;", "Content-Type;Host", "", "content-type; host", "content-type;;host", "content-type;host;content-type"];
+/** Names that Object.prototype has: looked up on a plain object, they find its functions instead of nothing. */
+const PROTOTYPE_NAMES = ["constructor", "toString", "valueOf", "hasOwnProperty", "__proto__", "isPrototypeOf"];
+const SIGNED_HEADERS = ["content-type", "host", "host;content-type", "content-type;host;x-tc-action", "content-type;host;", "Content-Type;Host", "", "content-type; host", "content-type;;host", "content-type;host;content-type", "constructor;content-type;host", "content-type;host;tostring", "content-type;host;valueof"];
 const ALGORITHMS = ["TC3-HMAC-SHA1", "tc3-hmac-sha256", "HmacSHA256", "TC3-HMAC-SHA256X", "", "SKIP", "Bearer", "TC3-HMAC-SHA256\t", "AWS4-HMAC-SHA256"];
 const TIMESTAMP_TEXTS = ["abc", "1.7e9", "-1", "0x65", "", "17000000000000", "000001700000", "1700000000.5", "+1700000000", "1_700_000_000"];
 const LANGUAGES = ["fr-FR", "EN-us", "zh-cn", "", "zh-CN", "en-US", "en-US, zh-CN", "🙂".slice(0, 1)];
-const ACTION_VALUES = ["", "describeinstances", "DescribeInstances ", "NoSuchAction", "DescribeKeyPairs", "CreateImage", "A".repeat(300), "Describe%20Instances"];
+const ACTION_VALUES = ["", "describeinstances", "DescribeInstances ", "NoSuchAction", "DescribeKeyPairs", "CreateImage", "A".repeat(300), "Describe%20Instances", ...PROTOTYPE_NAMES];
 const VERSION_VALUES = ["", "2017-03-13", "2018-08-13", "latest", "2017-03-12 "];
 const REGION_VALUES = ["", "ap-mars", "AP-GUANGZHOU", "ap-guangzhou-3", "ap-guangzhou ", ...OTHER_REGIONS];
 
