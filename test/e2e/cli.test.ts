@@ -1,11 +1,12 @@
 // The `tclocal` command as a user runs it: the start-up banner, configuration through flags and
 // environment variables, and a clean stop.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
-import { sdkClient, startTclocal, type TclocalProcess } from "../crash/harness.js";
+import { ROOT, sdkClient, startTclocal, type TclocalProcess } from "../crash/harness.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "tclocal-cli-"));
 const started: TclocalProcess[] = [];
@@ -55,6 +56,34 @@ describe("tclocal command", () => {
     const second = await start([]);
     const { InstanceSet } = await sdkClient(second.port).DescribeInstances({ InstanceIds: run.InstanceIdSet! });
     expect(InstanceSet!.map((i) => i.InstanceId)).toEqual(run.InstanceIdSet);
+  });
+
+  it("warns in the banner when it listens beyond loopback, and more with the development key", async () => {
+    const loopback = await start(["--in-memory"]);
+    expect(loopback.banner).not.toContain("WARNING");
+    const open = await start(["--in-memory", "--host", "0.0.0.0"]);
+    expect(open.banner).toMatch(/WARNING +tclocal listens on 0\.0\.0\.0, not on loopback/);
+    expect(open.banner).toMatch(/WARNING +The default account uses the public development key pair: anyone who can reach this port/);
+    const own = await start(["--in-memory", "--host", "0.0.0.0"], { TCLOCAL_SECRET_ID: "AKIDprivateOperatorKey000000000000", TCLOCAL_SECRET_KEY: "privateOperatorSecretKey00000000" });
+    expect(own.banner).toMatch(/WARNING +tclocal listens on 0\.0\.0\.0/);
+    expect(own.banner).not.toContain("public development key pair");
+  });
+
+  it("`tclocal admin` signs an admin call with the key pair of its environment", async () => {
+    const server = await start(["--in-memory"]);
+    const admin = (args: string[], env: Record<string, string> = {}) =>
+      spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli.ts"), "admin", ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "", TCLOCAL_ENDPOINT: `http://127.0.0.1:${server.port}`, ...env },
+      });
+    const moved = admin(["POST", "/_tclocal/clock", '{"Freeze": true}']);
+    expect(moved.status, moved.stderr).toBe(0);
+    expect(JSON.parse(moved.stdout)).toMatchObject({ Frozen: true });
+    const wrongKey = admin(["GET", "/_tclocal/clock"], { TCLOCAL_SECRET_KEY: "notTheKey000000000000000000000000" });
+    expect(wrongKey.status).toBe(1);
+    expect(JSON.parse(wrongKey.stdout)).toMatchObject({ Error: { Code: "AuthFailure.SignatureFailure" } });
+    expect(admin(["reset"]).status).toBe(2);
   });
 
   it("refuses a bad flag with its usage and exit code 2", async () => {
