@@ -1,6 +1,7 @@
-// Generates src/products/cvm/model.gen.json from the official SDK package's type declarations
-// (cvm_models.d.ts: one interface per request, response and structure; a field without `?` is required).
-// Run: npm run gen:model. test/unit/model-gen.test.ts fails when the committed file is stale.
+// Generates one model per product from its official SDK package's type declarations
+// (<service>_models.d.ts: one interface per request, response and structure; a field without `?` is
+// required): src/products/<service>/model.gen.json.
+// Run: npm run gen:model. test/unit/model-gen.test.ts fails when a committed file is stale.
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -8,13 +9,37 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import type { ApiModel, FieldModel, StructModel } from "../src/protocol/model.js";
 
-const PACKAGE = "tencentcloud-sdk-nodejs-cvm";
-const MODEL_DIR = "tencentcloud/services/cvm/v20170312";
-export const OUTPUT = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "products", "cvm", "model.gen.json");
+/** Where a product's model comes from and where it is written. */
+export interface ModelSource {
+  service: string;
+  version: string;
+  /** The official Node SDK package. */
+  package: string;
+  /** The declarations inside the package. */
+  declarations: string;
+  /** The generated file. */
+  output: string;
+}
 
-function packageDir(): string {
+const PRODUCTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "products");
+
+function source(service: string, version: string): ModelSource {
+  const dir = `v${version.replace(/-/g, "")}`;
+  return {
+    service,
+    version,
+    package: `tencentcloud-sdk-nodejs-${service}`,
+    declarations: `tencentcloud/services/${service}/${dir}/${service}_models.d.ts`,
+    output: join(PRODUCTS_DIR, service, "model.gen.json"),
+  };
+}
+
+/** Every product's model, in the order they are generated. */
+export const MODEL_SOURCES: readonly ModelSource[] = [source("cvm", "2017-03-12"), source("sts", "2018-08-13")];
+
+function packageDir(name: string): string {
   const require = createRequire(import.meta.url);
-  return dirname(require.resolve(`${PACKAGE}/package.json`));
+  return dirname(require.resolve(`${name}/package.json`));
 }
 
 function fieldOf(node: ts.TypeNode, where: string): FieldModel {
@@ -49,10 +74,10 @@ function nest(inner: FieldModel): FieldModel {
   return { type: inner.type, array: (inner.array ?? 0) + 1 };
 }
 
-export function generateModel(): ApiModel {
-  const dir = packageDir();
+export function generateModel(from: ModelSource): ApiModel {
+  const dir = packageDir(from.package);
   const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string };
-  const file = join(dir, MODEL_DIR, "cvm_models.d.ts");
+  const file = join(dir, from.declarations);
   const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
 
   const types: Record<string, StructModel> = {};
@@ -83,7 +108,7 @@ export function generateModel(): ApiModel {
 
   const sortedTypes: Record<string, StructModel> = {};
   for (const name of Object.keys(types).sort()) sortedTypes[name] = types[name]!;
-  return { service: "cvm", version: "2017-03-12", source: `${PACKAGE}@${pkg.version}`, actions, types: sortedTypes };
+  return { service: from.service, version: from.version, source: `${from.package}@${pkg.version}`, actions, types: sortedTypes };
 }
 
 export function renderModel(model: ApiModel): string {
@@ -91,7 +116,9 @@ export function renderModel(model: ApiModel): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const model = generateModel();
-  writeFileSync(OUTPUT, renderModel(model));
-  console.log(`wrote ${OUTPUT}: ${Object.keys(model.actions).length} actions, ${Object.keys(model.types).length} types`);
+  for (const from of MODEL_SOURCES) {
+    const model = generateModel(from);
+    writeFileSync(from.output, renderModel(model));
+    console.log(`wrote ${from.output}: ${Object.keys(model.actions).length} actions, ${Object.keys(model.types).length} types`);
+  }
 }
