@@ -40,8 +40,10 @@ export type SignedRequest =
 
 export interface AuthOptions {
   verifySignatures: boolean;
-  /** Wall-clock milliseconds. */
+  /** Wall-clock milliseconds: the signature's timestamp window. */
   now: number;
+  /** Resource-clock milliseconds: the expiry of temporary credentials (which STS issues on that clock). */
+  resourceNow: number;
   /** Set with --signature-reuse refuse: a TC3 signature serves one action, region and version only. */
   reuseGuard?: SignatureReuseGuard;
 }
@@ -69,7 +71,32 @@ export function checkTimestamp(timestamp: string | undefined, name: string, now:
   return seconds;
 }
 
-function lookUpCredential(store: Store, secretId: string, token: string | undefined, now: number): Credential {
+/** Who signed a request, as handlers see it: the key and what it stands for, never its secret or token. */
+export interface Caller {
+  secretId: string;
+  /** Temporary credentials (issued by STS) rather than an account's permanent key. */
+  temporary: boolean;
+  /** GetFederationToken's Name, for credentials it issued. */
+  federatedUserName?: string;
+  /** The decoded CAM policy temporary credentials were issued with. */
+  policy?: string;
+}
+
+/** The account a request acts on, and the credential that signed it. */
+export interface Authenticated {
+  account: Account;
+  caller: Caller;
+}
+
+function callerOf(credential: Credential): Caller {
+  const caller: Caller = { secretId: credential.secretId, temporary: credential.token !== undefined };
+  if (credential.federatedUserName !== undefined) caller.federatedUserName = credential.federatedUserName;
+  if (credential.policy !== undefined) caller.policy = credential.policy;
+  return caller;
+}
+
+/** `resourceNow` is resource-clock milliseconds, the clock temporary credentials expire on. */
+function lookUpCredential(store: Store, secretId: string, token: string | undefined, resourceNow: number): Credential {
   if (!isWellFormedSecretId(secretId)) {
     throw apiError("AuthFailure.InvalidSecretId", {
       en: `The SecretId \`${secretId.slice(0, 64)}\` is not an API key: it must be "AKID" followed by letters and digits.`,
@@ -96,7 +123,7 @@ function lookUpCredential(store: Store, secretId: string, token: string | undefi
         zh: `token 错误：该 token 不属于临时密钥 SecretId\`${secretId}\`，请使用与其一同签发的 token。`,
       });
     }
-    if (credential.expiresAt !== undefined && credential.expiresAt <= now) {
+    if (credential.expiresAt !== undefined && credential.expiresAt <= resourceNow) {
       const expired = new Date(credential.expiresAt).toISOString();
       throw apiError("AuthFailure.TokenFailure", {
         en: `The temporary credentials of SecretId \`${secretId}\` expired at ${expired}: request new ones.`,
@@ -132,7 +159,8 @@ function signatureFailure(detail: LocalizedText, shown: ServerSigningSteps = {})
   throw apiError("AuthFailure.SignatureFailure", { en: en.join("\n"), zh: zh.join("\n") });
 }
 
-function authenticateTc3(req: Extract<SignedRequest, { kind: "TC3" }>, store: Store, now: number, reuseGuard: SignatureReuseGuard | undefined): Credential {
+function authenticateTc3(req: Extract<SignedRequest, { kind: "TC3" }>, store: Store, options: AuthOptions): Credential {
+  const { now, reuseGuard } = options;
   if (req.authorization === "") {
     throw apiError("MissingParameter", {
       en: "The request is not signed: a JSON POST needs an Authorization header signed with TC3-HMAC-SHA256.",
@@ -161,7 +189,7 @@ function authenticateTc3(req: Extract<SignedRequest, { kind: "TC3" }>, store: St
       zh: `签名错误：SignedHeaders\`${auth.signedHeaders}\`必须包含 content-type 和 host。`,
     });
   }
-  const credential = lookUpCredential(store, auth.secretId, req.token, now);
+  const credential = lookUpCredential(store, auth.secretId, req.token, options.resourceNow);
   const payload = req.headers["x-tc-content-sha256"]?.trim() === UNSIGNED_PAYLOAD ? UNSIGNED_PAYLOAD : req.body;
   const result = verifyTc3(
     {
@@ -200,14 +228,15 @@ function authenticateTc3(req: Extract<SignedRequest, { kind: "TC3" }>, store: St
   return credential;
 }
 
-function authenticateV1(req: Extract<SignedRequest, { kind: "V1" }>, store: Store, now: number): Credential {
+function authenticateV1(req: Extract<SignedRequest, { kind: "V1" }>, store: Store, options: AuthOptions): Credential {
+  const { now } = options;
   for (const [name, value] of [["SecretId", req.secretId], ["Signature", req.signature], ["Nonce", req.nonce]] as const) {
     if (value === undefined || value === "") {
       throw apiError("MissingParameter", missingParameterText(name));
     }
   }
   checkTimestamp(req.timestamp, "Timestamp", now);
-  const credential = lookUpCredential(store, req.secretId!, req.token, now);
+  const credential = lookUpCredential(store, req.secretId!, req.token, options.resourceNow);
   const result = verifyV1(req.method, req.host, req.pairs, credential.secretKey, v1Method(req.signatureMethod), req.signature!);
   if (!result.ok) {
     signatureFailure(
@@ -228,22 +257,23 @@ function claimedSecretId(req: SignedRequest): string | undefined {
 }
 
 /**
- * Returns the account that sent the request. With verification off, any SecretId selects its own
- * account (created on first use) and the signature is not checked.
+ * Returns the account that sent the request and the credential that signed it. With verification off,
+ * any SecretId selects its own account (created on first use) and neither signature nor token is checked.
  */
-export function authenticate(req: SignedRequest, store: Store, options: AuthOptions, defaultAccount: Account): Account {
+export function authenticate(req: SignedRequest, store: Store, options: AuthOptions, defaultAccount: Account): Authenticated {
   if (!options.verifySignatures) {
     const secretId = claimedSecretId(req);
-    if (!secretId) return defaultAccount;
+    if (!secretId) return { account: defaultAccount, caller: { secretId: "", temporary: false } };
     const known = store.accounts.findCredential(secretId);
-    if (known) return known.account;
+    if (known) return { account: known.account, caller: callerOf(known) };
     return store.transaction(() => {
       const numbers = store.accounts.nextAccountNumbers();
       const account = store.accounts.ensureAccount({ ...numbers, name: `unsigned:${secretId.slice(0, 64)}` }, options.now);
-      store.accounts.putCredential({ secretId: secretId.slice(0, 128), secretKey: newSecretKey(), accountUin: account.uin }, options.now);
-      return account;
+      const stored = secretId.slice(0, 128);
+      store.accounts.putCredential({ secretId: stored, secretKey: newSecretKey(), accountUin: account.uin }, options.now);
+      return { account, caller: { secretId: stored, temporary: false } };
     });
   }
-  const credential = req.kind === "TC3" ? authenticateTc3(req, store, options.now, options.reuseGuard) : authenticateV1(req, store, options.now);
-  return credential.account;
+  const credential = req.kind === "TC3" ? authenticateTc3(req, store, options) : authenticateV1(req, store, options);
+  return { account: credential.account, caller: callerOf(credential) };
 }

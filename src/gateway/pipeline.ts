@@ -1,8 +1,9 @@
 // The path of every API request, in order. Each step is a small function in its own file.
 //
 //   read (server.ts) → recognise the shape, read common params (shape.ts) → resolve product, version,
-//   action and region (route.ts) → authenticate, TC3 or v1 (auth/authenticate.ts) → authorise (CAM
-//   policies are not emulated yet: every authenticated request is allowed) → throttle (throttle.ts) →
+//   action and region (route.ts) → authenticate, TC3 or v1: the account and the calling credential
+//   (auth/authenticate.ts) → authorise (CAM policies are not emulated yet: every authenticated request
+//   is allowed) → throttle (throttle.ts) →
 //   implemented? → parse and validate parameters against the official model (protocol/params.ts,
 //   protocol/validate.ts) → handler in one transaction, DryRun honoured → envelope (protocol/envelope.ts)
 import { randomUUID } from "node:crypto";
@@ -26,7 +27,7 @@ import type { Throttle } from "./throttle.js";
 export interface GatewayDeps {
   products: readonly Product[];
   store: Store;
-  /** Resource time: controllable. */
+  /** Resource time: controllable; temporary credentials expire on it. */
   clock: Clock;
   /** Real time: signature windows and rate limits. */
   wallClock: Clock;
@@ -66,7 +67,13 @@ export class Gateway {
       log.region = request.common.region?.slice(0, 64);
 
       const route = resolveRoute(this.deps.products, request.common, request);
-      const account = authenticate(request.signed, this.deps.store, { verifySignatures: this.deps.verifySignatures, now: this.deps.wallClock.now(), reuseGuard: this.deps.reuseGuard }, this.deps.defaultAccount);
+      // Signature windows follow the wall clock; temporary credentials expire on the resource clock.
+      const { account, caller } = authenticate(
+        request.signed,
+        this.deps.store,
+        { verifySignatures: this.deps.verifySignatures, now: this.deps.wallClock.now(), resourceNow: this.deps.clock.now(), reuseGuard: this.deps.reuseGuard },
+        this.deps.defaultAccount,
+      );
       log.account = account.uin;
       const { product, action, region } = route;
 
@@ -87,7 +94,7 @@ export class Gateway {
       const params = this.parseParams(product, action, request.params);
       this.validator(product).validate(action, params);
 
-      const ctx = { requestId, account, region, language, clock: this.deps.clock, store: this.deps.store };
+      const ctx = { requestId, account, caller, region, language, clock: this.deps.clock, store: this.deps.store };
       const dryRun = params["DryRun"] === true && actionHasField(product.model, action, "DryRun");
       const data = this.deps.store.transaction(() => {
         const result = handler(ctx, params);

@@ -1,5 +1,6 @@
 // What a product (CVM, later VPC, CBS, …) registers with the gateway. The gateway knows products only
 // through this interface.
+import type { Caller } from "../auth/authenticate.js";
 import type { Clock } from "../clock.js";
 import type { Language } from "../protocol/errors.js";
 import type { ApiModel } from "../protocol/model.js";
@@ -10,6 +11,8 @@ import type { Store } from "../store/store.js";
 export interface ActionContext {
   requestId: string;
   account: Account;
+  /** The credential that signed the request (its SecretId, whether it is temporary, what it was issued for). */
+  caller: Caller;
   /** The request's region; "" only for actions the product marks region-free. */
   region: string;
   language: Language;

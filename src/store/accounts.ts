@@ -14,7 +14,12 @@ export interface Credential {
   account: Account;
   /** Set for temporary credentials only. */
   token?: string;
+  /** Resource-clock milliseconds. */
   expiresAt?: number;
+  /** GetFederationToken's Name (temporary credentials issued by GetFederationToken only). */
+  federatedUserName?: string;
+  /** The decoded CAM policy the temporary credential was issued with, for CAM checks. */
+  policy?: string;
 }
 
 interface CredentialRow {
@@ -22,9 +27,22 @@ interface CredentialRow {
   secret_key: string;
   token: string | null;
   expires_at: number | null;
+  federated_user_name: string | null;
+  policy: string | null;
   uin: string;
   app_id: number;
   name: string;
+}
+
+/** A key pair to store: permanent (no token) or temporary (token, expiry and what it was issued for). */
+export interface NewCredential {
+  secretId: string;
+  secretKey: string;
+  accountUin: string;
+  token?: string;
+  expiresAt?: number;
+  federatedUserName?: string;
+  policy?: string;
 }
 
 export class AccountRepository {
@@ -32,7 +50,7 @@ export class AccountRepository {
 
   findCredential(secretId: string): Credential | undefined {
     const row = prepared<[string], CredentialRow>(this.db, 
-        `SELECT c.secret_id, c.secret_key, c.token, c.expires_at, a.uin, a.app_id, a.name
+        `SELECT c.secret_id, c.secret_key, c.token, c.expires_at, c.federated_user_name, c.policy, a.uin, a.app_id, a.name
            FROM credentials c JOIN accounts a ON a.uin = c.account_uin
           WHERE c.secret_id = ?`,
       )
@@ -45,6 +63,8 @@ export class AccountRepository {
     };
     if (row.token !== null) credential.token = row.token;
     if (row.expires_at !== null) credential.expiresAt = row.expires_at;
+    if (row.federated_user_name !== null) credential.federatedUserName = row.federated_user_name;
+    if (row.policy !== null) credential.policy = row.policy;
     return credential;
   }
 
@@ -71,17 +91,21 @@ export class AccountRepository {
   }
 
   /** Stores a key pair; an existing SecretId is re-pointed at the given key and account. */
-  putCredential(c: { secretId: string; secretKey: string; accountUin: string; token?: string; expiresAt?: number }, now: number): void {
+  putCredential(c: NewCredential, now: number): void {
     prepared(this.db, 
-        `INSERT INTO credentials (secret_id, secret_key, account_uin, token, expires_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO credentials (secret_id, secret_key, account_uin, token, expires_at, federated_user_name, policy, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(secret_id) DO UPDATE SET secret_key = excluded.secret_key, account_uin = excluded.account_uin,
-           token = excluded.token, expires_at = excluded.expires_at`,
+           token = excluded.token, expires_at = excluded.expires_at, federated_user_name = excluded.federated_user_name,
+           policy = excluded.policy`,
       )
-      .run(c.secretId, c.secretKey, c.accountUin, c.token ?? null, c.expiresAt ?? null, now);
+      .run(c.secretId, c.secretKey, c.accountUin, c.token ?? null, c.expiresAt ?? null, c.federatedUserName ?? null, c.policy ?? null, now);
   }
 
-  /** Temporary credentials are kept an hour past expiry (to answer TokenFailure, not SecretIdNotFound), then dropped. */
+  /**
+   * Drops the temporary credentials that expired before `before`. Callers keep expired ones for a while, so
+   * that a request made with them is answered AuthFailure.TokenFailure rather than SecretIdNotFound.
+   */
   deleteExpiredCredentials(before: number): void {
     prepared(this.db, "DELETE FROM credentials WHERE expires_at IS NOT NULL AND expires_at < ?").run(before);
   }

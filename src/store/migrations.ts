@@ -40,4 +40,12 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: "core/3",
+    description: "what a temporary credential carries: the federated user's name and the policy it was issued with",
+    sql: `
+      ALTER TABLE credentials ADD COLUMN federated_user_name TEXT;
+      ALTER TABLE credentials ADD COLUMN policy TEXT;
+    `,
+  },
 ];
