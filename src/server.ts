@@ -21,6 +21,7 @@ import { createLogger, type Logger } from "./log.js";
 import { errorBody, sendJson } from "./protocol/envelope.js";
 import { apiError } from "./protocol/errors.js";
 import { createCvm } from "./products/cvm/index.js";
+import { createSts } from "./products/sts/index.js";
 import type { Account } from "./store/accounts.js";
 import { openStore, type Store } from "./store/store.js";
 
@@ -146,7 +147,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const logger = options.logger ?? createLogger(options.logLevel);
   const wallClock = options.wallClock ?? systemClock;
   const clock = options.clock ?? new ControllableClock();
-  const products = options.products ?? [createCvm({ timing: options.timing, instanceQuota: options.instanceQuota })];
+  const products = options.products ?? [createCvm({ timing: options.timing, instanceQuota: options.instanceQuota }), createSts()];
   const store = openStore({ dataDir: options.dataDir, inMemory: options.inMemory }, products.flatMap((p) => p.migrations));
   const savedClock = store.getSetting(CLOCK_SETTING);
   if (isClockState(savedClock)) clock.restore(savedClock);

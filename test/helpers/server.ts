@@ -1,6 +1,7 @@
 // Starts the real tclocal server in-process on a free port, and makes official SDK clients for it.
 import { request } from "node:http";
 import * as tencentcloud from "tencentcloud-sdk-nodejs-cvm";
+import * as tencentcloudSts from "tencentcloud-sdk-nodejs-sts";
 import { createRequire } from "node:module";
 import { Writable } from "node:stream";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
@@ -11,6 +12,8 @@ import { startServer, type RunningServer, type ServerOptions } from "../../src/s
 
 export const CvmClient = tencentcloud.cvm.v20170312.Client;
 export type CvmClientType = InstanceType<typeof CvmClient>;
+export const StsClient = tencentcloudSts.sts.v20180813.Client;
+export type StsClientType = InstanceType<typeof StsClient>;
 
 /** The official SDK's signer (a CommonJS default export). */
 export const Sign = (createRequire(import.meta.url)("tencentcloud-sdk-nodejs-common/tencentcloud/common/sign.js") as { default: SignClass }).default;
@@ -74,6 +77,57 @@ export function cvmClient(server: TestServer, options: ClientOptions = {}): CvmC
       },
     },
   });
+}
+
+/** The official STS client (sts.v20180813.Client) pointed at the server, signing as `options` says. */
+export function stsClient(server: TestServer, options: ClientOptions = {}): StsClientType {
+  return new StsClient({
+    credential: {
+      secretId: options.secretId ?? DEFAULT_SECRET_ID,
+      secretKey: options.secretKey ?? DEFAULT_SECRET_KEY,
+      ...(options.token !== undefined ? { token: options.token } : {}),
+    },
+    region: options.region ?? "ap-guangzhou",
+    profile: {
+      signMethod: options.signMethod ?? "TC3-HMAC-SHA256",
+      ...(options.language ? { language: options.language } : {}),
+      httpProfile: {
+        endpoint: `127.0.0.1:${server.port}`,
+        protocol: "http://",
+        reqMethod: options.reqMethod ?? "POST",
+        ...(options.headers ? { headers: options.headers } : {}),
+      },
+    },
+  });
+}
+
+/** Temporary credentials as GetFederationToken answers them. */
+export interface FederationToken {
+  TmpSecretId: string;
+  TmpSecretKey: string;
+  Token: string;
+  ExpiredTime: number;
+  Expiration: string;
+}
+
+/** An allow-everything CAM policy, URL-encoded as GetFederationToken's Policy must be. */
+export const ALLOW_ALL_POLICY = encodeURIComponent(JSON.stringify({ version: "2.0", statement: [{ effect: "allow", action: ["*"], resource: ["*"] }] }));
+
+/**
+ * Temporary credentials from GetFederationToken, called through the official STS client with a permanent
+ * key (the default one unless `options` names another); fails unless all documented fields came back.
+ */
+export async function mintFederationToken(
+  server: TestServer,
+  request: { Name?: string; Policy?: string; DurationSeconds?: number } = {},
+  options: ClientOptions = {},
+): Promise<FederationToken> {
+  const answer = await stsClient(server, options).GetFederationToken({ Name: "tclocal-test", Policy: ALLOW_ALL_POLICY, ...request });
+  const c = answer.Credentials;
+  if (!c?.TmpSecretId || !c.TmpSecretKey || !c.Token || typeof answer.ExpiredTime !== "number" || typeof answer.Expiration !== "string") {
+    throw new Error(`GetFederationToken answered ${JSON.stringify(answer)}`);
+  }
+  return { TmpSecretId: c.TmpSecretId, TmpSecretKey: c.TmpSecretKey, Token: c.Token, ExpiredTime: answer.ExpiredTime, Expiration: answer.Expiration };
 }
 
 /** What the SDK throws for an API error. */
