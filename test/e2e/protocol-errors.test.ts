@@ -10,6 +10,7 @@ import type { Product } from "../../src/gateway/product.js";
 import { parseRateLimits } from "../../src/gateway/throttle.js";
 import { createLogger } from "../../src/log.js";
 import { cvm } from "../../src/products/cvm/index.js";
+import { createSts } from "../../src/products/sts/index.js";
 import type { ApiModel } from "../../src/protocol/model.js";
 import { DATABASE_FILE } from "../../src/store/sqlite.js";
 import { VERSION } from "../../src/version.js";
@@ -21,6 +22,7 @@ import {
   errorOf,
   isRecord,
   logLines,
+  mintFederationToken,
   rawRequest,
   sdkError,
   signedTc3Request,
@@ -90,43 +92,14 @@ function echoRows(server: TestServer): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Small helpers.
-
-interface Minted {
-  TmpSecretId: string;
-  TmpSecretKey: string;
-  Token: string;
-  ExpiredTime: number;
-  Expiration: string;
-}
-
-/** POST /_tclocal/credentials, checked for the documented answer shape. */
-async function mintCredentials(server: TestServer, body: Record<string, unknown>): Promise<Minted> {
-  const answer = await adminRequest(server, "POST", "/_tclocal/credentials", body);
-  expect(answer.status).toBe(200);
-  const out = answer.body;
-  if (!isRecord(out) || !isRecord(out["Credentials"])) throw new Error(`unexpected answer ${JSON.stringify(out)}`);
-  const c = out["Credentials"];
-  const { TmpSecretId, TmpSecretKey, Token } = c;
-  const { ExpiredTime, Expiration } = out;
-  if (
-    typeof TmpSecretId !== "string" ||
-    typeof TmpSecretKey !== "string" ||
-    typeof Token !== "string" ||
-    typeof ExpiredTime !== "number" ||
-    typeof Expiration !== "string"
-  ) {
-    throw new Error(`unexpected answer ${JSON.stringify(out)}`);
-  }
-  expect(Object.keys(c).sort()).toEqual(["TmpSecretId", "TmpSecretKey", "Token"]);
-  return { TmpSecretId, TmpSecretKey, Token, ExpiredTime, Expiration };
-}
+// Temporary credentials come from STS GetFederationToken (mintFederationToken); its answer and rules are
+// tested in sts.test.ts, the token checks every product shares here.
 
 // ---------------------------------------------------------------------------------------------------
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ products: [cvm, testProduct] });
+  server = await startTestServer({ products: [cvm, createSts(), testProduct] });
 });
 afterAll(() => server.close());
 
@@ -276,25 +249,8 @@ describe("AuthFailure.InvalidAuthorization", () => {
 });
 
 describe("AuthFailure.TokenFailure and temporary credentials", () => {
-  it("POST /_tclocal/credentials answers TmpSecretId, TmpSecretKey, Token, ExpiredTime and Expiration", async () => {
-    const before = Math.floor(Date.now() / 1000);
-    const minted = await mintCredentials(server, {});
-    expect(minted.TmpSecretId).toMatch(/^AKID[0-9A-Za-z]{16,}$/);
-    expect(minted.TmpSecretKey.length).toBeGreaterThanOrEqual(32);
-    expect(minted.Token.length).toBeGreaterThanOrEqual(32);
-    // The default lifetime is 1800 s.
-    expect(minted.ExpiredTime).toBeGreaterThanOrEqual(before + 1800);
-    expect(minted.ExpiredTime).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 1800);
-    expect(minted.Expiration).toBe(new Date(minted.ExpiredTime * 1000).toISOString().replace(".000Z", "Z"));
-
-    const short = await mintCredentials(server, { DurationSeconds: 60 });
-    expect(short.ExpiredTime).toBeGreaterThanOrEqual(before + 60);
-    expect(short.ExpiredTime).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 60);
-    expect(short.TmpSecretId).not.toBe(minted.TmpSecretId);
-  });
-
-  it("the credentials work with their token, through TC3 and v1, as the default account", async () => {
-    const minted = await mintCredentials(server, { DurationSeconds: 60 });
+  it("the credentials work with their token, through TC3 and v1, as the account that issued them", async () => {
+    const minted = await mintFederationToken(server, { DurationSeconds: 60 });
     const credentials = { secretId: minted.TmpSecretId, secretKey: minted.TmpSecretKey, token: minted.Token };
     const tc3 = await cvmClient(server, credentials).DescribeZones();
     expect(tc3.TotalCount).toBe(6);
@@ -304,13 +260,13 @@ describe("AuthFailure.TokenFailure and temporary credentials", () => {
   });
 
   it("without the token, or with another one → TokenFailure", async () => {
-    const minted = await mintCredentials(server, { DurationSeconds: 60 });
+    const minted = await mintFederationToken(server, { DurationSeconds: 60 });
     const noToken = await sdkError(cvmClient(server, { secretId: minted.TmpSecretId, secretKey: minted.TmpSecretKey }).DescribeZones());
     expect(noToken.code).toBe("AuthFailure.TokenFailure");
     expect(noToken.message).toContain(minted.TmpSecretId);
     expect(noToken.message).toContain("token");
 
-    const other = await mintCredentials(server, { DurationSeconds: 60 });
+    const other = await mintFederationToken(server, { DurationSeconds: 60 });
     const wrongToken = await sdkError(
       cvmClient(server, { secretId: minted.TmpSecretId, secretKey: minted.TmpSecretKey, token: other.Token }).DescribeZones(),
     );
@@ -332,28 +288,19 @@ describe("AuthFailure.TokenFailure and temporary credentials", () => {
     expect(error.message).toContain("permanent");
   });
 
-  it("expired credentials → TokenFailure", async () => {
-    let offsetMs = 0;
-    const moving = await startTestServer({ wallClock: { now: () => Date.now() + offsetMs } });
+  it("expired credentials → TokenFailure: they expire on the resource clock (POST /_tclocal/clock)", async () => {
+    const moving = await startTestServer();
     try {
-      const minted = await mintCredentials(moving, { DurationSeconds: 1 });
+      const minted = await mintFederationToken(moving, { DurationSeconds: 1 });
       const client = cvmClient(moving, { secretId: minted.TmpSecretId, secretKey: minted.TmpSecretKey, token: minted.Token });
       expect((await client.DescribeZones()).TotalCount).toBe(6);
-      offsetMs = 2_000;
+      expect((await adminRequest(moving, "POST", "/_tclocal/clock", { AdvanceSeconds: 2 })).status).toBe(200);
       const error = await sdkError(client.DescribeZones());
       expect(error.code).toBe("AuthFailure.TokenFailure");
       expect(error.message).toContain("expired");
       expect(error.message).toContain(new Date(minted.ExpiredTime * 1000).toISOString().slice(0, 19));
     } finally {
       await moving.close();
-    }
-  });
-
-  it("DurationSeconds outside 1..43200 is refused", async () => {
-    for (const DurationSeconds of [0, 43201, 1.5, "60"]) {
-      const answer = await adminRequest(server, "POST", "/_tclocal/credentials", { DurationSeconds });
-      expect(answer.status).toBe(400);
-      expect(answer.body).toMatchObject({ Error: { Code: "InvalidParameterValue" } });
     }
   });
 });
@@ -648,6 +595,7 @@ describe("GET /_tclocal/health", () => {
       version: VERSION,
       services: [
         { service: "cvm", version: "2017-03-12", actions: Object.keys(cvm.handlers).length },
+        { service: "sts", version: "2018-08-13", actions: 2 },
         { service: "tclocaltest", version: "2020-01-01", actions: 2 },
       ],
     });
@@ -691,7 +639,7 @@ describe("persistence", () => {
 describe("request log", () => {
   it("one JSON line per request, with its facts, and never a secret key", async () => {
     const lines: string[] = [];
-    const logged = await startTestServer({ logger: createLogger("info", logLines(lines)), products: [cvm, testProduct] });
+    const logged = await startTestServer({ logger: createLogger("info", logLines(lines)), products: [cvm, createSts(), testProduct] });
     try {
       const ok = await cvmClient(logged).DescribeZones();
       const failed = await sdkError(cvmClient(logged).DescribeInstancesStatus({ InstanceIds: ["ins-1122"] }));
@@ -726,10 +674,12 @@ describe("request log", () => {
       expect(badSignature.code).toBe("AuthFailure.SignatureFailure");
       const v1BadSignature = await sdkError(cvmClient(logged, { secretKey: wrongKey, signMethod: "HmacSHA1" }).DescribeZones());
       expect(v1BadSignature.code).toBe("AuthFailure.SignatureFailure");
-      const minted = await mintCredentials(logged, { DurationSeconds: 60 });
+      // GetFederationToken's answer carries a secret key and a token: its log line carries neither.
+      const minted = await mintFederationToken(logged, { DurationSeconds: 60 });
       await cvmClient(logged, { secretId: minted.TmpSecretId, secretKey: minted.TmpSecretKey, token: minted.Token }).DescribeZones();
-      expect(lines).toHaveLength(5);
+      expect(lines).toHaveLength(6);
       expect(JSON.parse(lines[2]!)).toMatchObject({ requestId: badSignature.requestId, code: "AuthFailure.SignatureFailure", action: "DescribeZones" });
+      expect(JSON.parse(lines[4]!)).toMatchObject({ account: DEFAULT_ACCOUNT.uin, action: "GetFederationToken", code: "Success" });
       for (const line of lines) {
         expect(line).not.toContain(DEFAULT_SECRET_KEY);
         expect(line).not.toContain(wrongKey);

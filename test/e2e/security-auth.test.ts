@@ -5,13 +5,13 @@ import { createHash, createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
+import { ControllableClock } from "../../src/clock.js";
 import type { Product } from "../../src/gateway/product.js";
 import { cvm } from "../../src/products/cvm/index.js";
 import { signaturesEqual } from "../../src/protocol/tc3.js";
 import { instanceActionRequest, networkOf, type InstanceNetwork } from "../helpers/instance-actions.js";
 import { BASIC_RUN, launchInstances } from "../helpers/instances.js";
 import {
-  adminRequest,
   codeOf,
   createAccount,
   cvmClient,
@@ -170,14 +170,23 @@ interface Temporary {
   Token: string;
 }
 
-async function mintTemporary(server: TestServer, durationSeconds: number): Promise<Temporary> {
-  const answer = await adminRequest(server, "POST", "/_tclocal/credentials", { DurationSeconds: durationSeconds });
-  expect(answer.status).toBe(200);
-  const credentials = isRecord(answer.body) ? answer.body["Credentials"] : undefined;
-  if (!isRecord(credentials)) throw new Error(`unexpected answer ${JSON.stringify(answer.body)}`);
+/** Temporary credentials from STS GetFederationToken, signed with the default key at `timestamp` (default now). */
+async function mintTemporary(server: TestServer, durationSeconds: number, timestamp?: number): Promise<Temporary> {
+  const policy = encodeURIComponent(JSON.stringify({ version: "2.0", statement: [{ effect: "allow", action: "*", resource: "*" }] }));
+  const answer = okOf(
+    await sendTc3(server, {
+      action: "GetFederationToken",
+      version: "2018-08-13",
+      service: "sts",
+      body: JSON.stringify({ Name: "security-auth", Policy: policy, DurationSeconds: durationSeconds }),
+      ...(timestamp !== undefined ? { timestamp } : {}),
+    }),
+  );
+  const credentials = answer["Credentials"];
+  if (!isRecord(credentials)) throw new Error(`unexpected answer ${JSON.stringify(answer)}`);
   const { TmpSecretId, TmpSecretKey, Token } = credentials;
   if (typeof TmpSecretId !== "string" || typeof TmpSecretKey !== "string" || typeof Token !== "string") {
-    throw new Error(`unexpected answer ${JSON.stringify(answer.body)}`);
+    throw new Error(`unexpected answer ${JSON.stringify(answer)}`);
   }
   return { TmpSecretId, TmpSecretKey, Token };
 }
@@ -466,12 +475,13 @@ describe("keys of two accounts", () => {
   });
 });
 
-describe("temporary keys (POST /_tclocal/credentials)", () => {
+describe("temporary keys (STS GetFederationToken)", () => {
   const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
   let t = T0;
   let timed: TestServer;
   beforeAll(async () => {
-    timed = await startTestServer({ wallClock: { now: () => t } });
+    // Both clocks follow t: signatures are checked on the wall clock, temporary keys expire on the resource clock.
+    timed = await startTestServer({ wallClock: { now: () => t }, clock: new ControllableClock({ now: () => t }) });
   });
   afterAll(() => timed.close());
 
@@ -487,8 +497,8 @@ describe("temporary keys (POST /_tclocal/credentials)", () => {
 
   it("work with their token, and fail without it or with a wrong one → AuthFailure.TokenFailure", async () => {
     t = T0;
-    const minted = await mintTemporary(timed, 600);
-    const another = await mintTemporary(timed, 600);
+    const minted = await mintTemporary(timed, 600, Math.floor(t / 1000));
+    const another = await mintTemporary(timed, 600, Math.floor(t / 1000));
     expect(okOf(await call(minted, minted.Token)).TotalCount).toBe(6);
     expect(codeOf(await call(minted, undefined))).toBe("AuthFailure.TokenFailure");
     expect(codeOf(await call(minted, ""))).toBe("AuthFailure.TokenFailure");
@@ -499,24 +509,24 @@ describe("temporary keys (POST /_tclocal/credentials)", () => {
 
   it("a token is not a key: the right token with another temporary key's secret → SignatureFailure", async () => {
     t = T0;
-    const minted = await mintTemporary(timed, 600);
-    const another = await mintTemporary(timed, 600);
+    const minted = await mintTemporary(timed, 600, Math.floor(t / 1000));
+    const another = await mintTemporary(timed, 600, Math.floor(t / 1000));
     const response = await call({ ...minted, TmpSecretKey: another.TmpSecretKey }, minted.Token);
     expect(codeOf(response)).toBe("AuthFailure.SignatureFailure");
   });
 
   it("v1 with a missing or wrong Token → TokenFailure; with the right one it works", async () => {
     t = T0;
-    const minted = await mintTemporary(timed, 600);
+    const minted = await mintTemporary(timed, 600, Math.floor(t / 1000));
     const keys = { secretId: minted.TmpSecretId, secretKey: minted.TmpSecretKey, timestamp: Math.floor(t / 1000) };
     expect(okOf(await sendV1(timed, v1Form(timed, { Token: minted.Token }, keys))).TotalCount).toBe(6);
     expect(codeOf(await sendV1(timed, v1Form(timed, {}, keys)))).toBe("AuthFailure.TokenFailure");
     expect(codeOf(await sendV1(timed, v1Form(timed, { Token: "wrong" }, keys)))).toBe("AuthFailure.TokenFailure");
   });
 
-  it("expire with their lifetime on the server's clock → TokenFailure, though the signature is fresh", async () => {
+  it("expire with their lifetime on the server's resource clock → TokenFailure, though the signature is fresh", async () => {
     t = T0;
-    const minted = await mintTemporary(timed, 60);
+    const minted = await mintTemporary(timed, 60, Math.floor(t / 1000));
     t = T0 + 59_000;
     expect(okOf(await call(minted, minted.Token)).TotalCount).toBe(6);
     t = T0 + 60_000;

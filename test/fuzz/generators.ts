@@ -33,13 +33,14 @@ import fc from "fast-check";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, isWellFormedSecretId } from "../../src/auth/keys.js";
 import { createLogger } from "../../src/log.js";
 import { cvm } from "../../src/products/cvm/index.js";
+import { createSts } from "../../src/products/sts/index.js";
 import { errorClassOf, isKnownErrorCode, type ErrorClass } from "../../src/protocol/errors.js";
 import { isScalar, type ApiModel, type FieldModel } from "../../src/protocol/model.js";
 import { flatten } from "../../src/protocol/params.js";
 import { REQUEST_BOUNDS } from "../../src/protocol/validate.js";
 import { v1StringToSign } from "../../src/protocol/v1.js";
 import type { SqliteDatabase } from "../../src/store/sqlite.js";
-import { adminRequest, cvmClient, logLines, Sign, startTestServer, UUID_RE, type TestServer } from "../helpers/server.js";
+import { cvmClient, logLines, mintFederationToken, Sign, startTestServer, UUID_RE, type TestServer } from "../helpers/server.js";
 
 // =====================================================================================================
 // Protocol constants (docs/protocol.md)
@@ -50,6 +51,10 @@ export const MODEL: ApiModel = cvm.model;
 export const ACTIONS: readonly string[] = Object.keys(cvm.handlers);
 const IMPLEMENTED = new Set(ACTIONS);
 const VERSION = "2017-03-12";
+/** The target also serves STS, whose version is then not a NoSuchVersion. */
+const STS = createSts();
+const STS_VERSION = STS.version;
+const STS_MODEL: ApiModel = STS.model;
 const REGION = "ap-guangzhou";
 /** §1: GET ≤ 32 KB, v1 POST ≤ 1 MB, TC3 POST ≤ 10 MB. */
 const LIMITS = { get: 32 * 1024, v1Post: 1024 * 1024, tc3Post: 10 * 1024 * 1024 } as const;
@@ -1208,6 +1213,8 @@ interface WireFacts {
 function routeCode(action: string | undefined, version: string | undefined, region: string | undefined): { code: string; why: string } | undefined {
   if (!action) return { code: "MissingParameter", why: "no Action" };
   if (!version) return { code: "MissingParameter", why: "no Version" };
+  // STS is served too (it issues the temporary key), at its own version: no CVM action is one of its actions.
+  if (version === STS_VERSION && !Object.hasOwn(STS_MODEL.actions, action)) return { code: "InvalidAction", why: `action ${action} at STS's version` };
   if (version !== VERSION) return { code: "NoSuchVersion", why: `version ${version}` };
   if (!Object.hasOwn(MODEL.actions, action)) return { code: "InvalidAction", why: `action ${action}` };
   if (!region) return action === "DescribeRegions" ? undefined : { code: "MissingParameter", why: "no Region" };
@@ -2315,9 +2322,9 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const instanceIds = [...(first.InstanceIdSet ?? []), ...(second.InstanceIdSet ?? [])];
   if (instanceIds.length !== 10) throw new Error(`seeding launched ${instanceIds.length} instances, expected 10`);
   await client.StopInstances({ InstanceIds: instanceIds.slice(0, 2) });
-  const temp = await adminRequest(server, "POST", "/_tclocal/credentials", { DurationSeconds: 43_200 });
-  const credentials = (temp.body as { Credentials?: { TmpSecretId: string; TmpSecretKey: string; Token: string } }).Credentials;
-  if (temp.status !== 200 || !credentials) throw new Error(`could not make temporary credentials: ${JSON.stringify(temp.body)}`);
+  // Temporary credentials from STS, for as long as a root account may have them: 7200 s of resource time,
+  // far more than a run takes.
+  const credentials = await mintFederationToken(server, { Name: "fuzz", DurationSeconds: 7200 });
   return {
     server,
     env: {
