@@ -1,13 +1,73 @@
 // Embedded storage: one SQLite file in the data dir (WAL mode), or an in-memory database.
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
+import { isLockFileName, LOCK_FILE } from "./data-dir-lock.js";
 import type { Migration } from "./migrations.js";
 
 export type SqliteDatabase = BetterSqlite3.Database;
 
 export const DATABASE_FILE = "tclocal.sqlite";
+/** The files SQLite keeps next to the database: the write-ahead log, its shared-memory index, a rollback journal. */
+export const DATABASE_SIDE_FILES = ["-wal", "-shm", "-journal"].map((suffix) => DATABASE_FILE + suffix);
+
+/** Whether a file in a data dir is one of tclocal's: the database, its side files, the lock. */
+export function isTclocalFile(name: string): boolean {
+  return name === DATABASE_FILE || DATABASE_SIDE_FILES.includes(name) || isLockFileName(name);
+}
+
+function octal(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, "0");
+}
+
+/**
+ * Makes the data dir and the database files private to the user tclocal runs as: they hold every SecretKey
+ * in clear. The dir is created 0700, and an existing one tightened to 0700 when it holds nothing but tclocal's
+ * files; a dir that holds other things (someone passed --data-dir /tmp) keeps its mode, with a warning. The
+ * database file is created 0600 before SQLite opens it, because SQLite creates the -wal and -shm files with
+ * the permission bits of the database file; existing tclocal files are set to 0600. The umask is left alone.
+ * Returns warnings for the server to log.
+ */
+export function secureDataDir(dataDir: string): string[] {
+  const warnings: string[] = [];
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const dirMode = statSync(dataDir).mode;
+  if ((dirMode & 0o077) !== 0) {
+    const others = readdirSync(dataDir).filter((name) => !isTclocalFile(name));
+    if (others.length === 0) {
+      try {
+        chmodSync(dataDir, 0o700);
+      } catch (error) {
+        warnings.push(`the data dir ${dataDir} is open to other users (mode ${octal(dirMode)}) and could not be made 0700 (${(error as Error).message}). It holds every SecretKey in clear.`);
+      }
+    } else {
+      const named = others.slice(0, 3).join(", ") + (others.length > 3 ? ", …" : "");
+      warnings.push(
+        `the data dir ${dataDir} is open to other users (mode ${octal(dirMode)}) and holds files that are not tclocal's (${named}), so tclocal left its mode alone; ` +
+          `its own files there are 0600. Give --data-dir a directory of its own to have it made 0700.`,
+      );
+    }
+  }
+  const database = join(dataDir, DATABASE_FILE);
+  closeSync(openSync(database, "a", 0o600));
+  for (const name of [DATABASE_FILE, ...DATABASE_SIDE_FILES, LOCK_FILE]) {
+    const file = join(dataDir, name);
+    let mode: number;
+    try {
+      mode = statSync(file).mode;
+    } catch {
+      continue; // not there
+    }
+    if ((mode & 0o777) === 0o600) continue;
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      warnings.push(`${file} has mode ${octal(mode)} and could not be made 0600 (${(error as Error).message}).`);
+    }
+  }
+  return warnings;
+}
 
 /**
  * The better-sqlite3 package for a Node that supports this Node-API version. better-sqlite3 12 wraps its
@@ -40,21 +100,35 @@ export function openSqlite(file: string, options?: BetterSqlite3.Options): Sqlit
   return new driver(file, options);
 }
 
-export function openDatabase(options: { dataDir: string; inMemory: boolean }, migrations: readonly Migration[]): SqliteDatabase {
+/** Opens the database (on disk: with secureDataDir first, whose warnings it returns) and migrates it. Takes no lock. */
+export function openDatabaseWithWarnings(options: { dataDir: string; inMemory: boolean }, migrations: readonly Migration[]): { db: SqliteDatabase; warnings: string[] } {
   let db: SqliteDatabase;
+  let warnings: string[] = [];
   if (options.inMemory) {
     db = openSqlite(":memory:");
   } else {
-    mkdirSync(options.dataDir, { recursive: true });
+    warnings = secureDataDir(options.dataDir);
     db = openSqlite(join(options.dataDir, DATABASE_FILE));
-    db.pragma("journal_mode = WAL");
-    // FULL: an acknowledged write survives power loss, not only a process crash.
-    db.pragma("synchronous = FULL");
   }
-  db.pragma("foreign_keys = ON");
-  db.pragma("busy_timeout = 5000");
-  migrate(db, migrations);
-  return db;
+  try {
+    if (!options.inMemory) {
+      db.pragma("journal_mode = WAL");
+      // FULL: an acknowledged write survives power loss, not only a process crash.
+      db.pragma("synchronous = FULL");
+    }
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    migrate(db, migrations);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return { db, warnings };
+}
+
+/** Opens the database and migrates it (see openDatabaseWithWarnings). Takes no lock: openStore does. */
+export function openDatabase(options: { dataDir: string; inMemory: boolean }, migrations: readonly Migration[]): SqliteDatabase {
+  return openDatabaseWithWarnings(options, migrations).db;
 }
 
 export function migrate(db: SqliteDatabase, migrations: readonly Migration[]): void {

@@ -2,7 +2,8 @@
 // backend (PostgreSQL) can be added without touching the gateway or the products.
 import { AccountRepository } from "./accounts.js";
 import { CORE_MIGRATIONS, type Migration } from "./migrations.js";
-import { openDatabase, type SqliteDatabase } from "./sqlite.js";
+import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
+import { openDatabaseWithWarnings, type SqliteDatabase } from "./sqlite.js";
 
 export interface Store {
   readonly accounts: AccountRepository;
@@ -15,11 +16,29 @@ export interface Store {
   transaction<T>(fn: () => T): T;
   /** Deletes every row of every table: accounts, keys and resources alike. */
   reset(): void;
+  /**
+   * What opening the data dir found worth a warning, for the server to log (e.g. a data dir that other users
+   * can read, which tclocal did not tighten because it holds other files). Empty in memory.
+   */
+  readonly warnings: readonly string[];
+  /** Closes the database and releases the data dir lock. */
   close(): void;
 }
 
+/**
+ * Opens the store. On disk it first takes the data dir lock (data-dir-lock.ts): while another process holds
+ * it, this throws DataDirLockedError, which names that process. In memory there is no lock.
+ */
 export function openStore(options: { dataDir: string; inMemory: boolean }, productMigrations: readonly Migration[] = []): Store {
-  const db = openDatabase(options, [...CORE_MIGRATIONS, ...productMigrations]);
+  const lock: DataDirLock | undefined = options.inMemory ? undefined : lockDataDir(options.dataDir);
+  let opened: { db: SqliteDatabase; warnings: string[] };
+  try {
+    opened = openDatabaseWithWarnings(options, [...CORE_MIGRATIONS, ...productMigrations]);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const { db, warnings } = opened;
   return {
     accounts: new AccountRepository(db),
     db,
@@ -40,6 +59,13 @@ export function openStore(options: { dataDir: string; inMemory: boolean }, produ
         for (const { name } of tables) db.prepare(`DELETE FROM "${name.replace(/"/g, '""')}"`).run();
       }).immediate();
     },
-    close: () => db.close(),
+    warnings,
+    close: () => {
+      try {
+        db.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
