@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const ownKey = config.secretKey !== DEFAULT_SECRET_KEY;
   process.stdout.write(
     [
-      `tclocal ${VERSION}: Tencent Cloud API 3.0 emulator (cvm 2017-03-12)`,
+      `tclocal ${VERSION}: Tencent Cloud API 3.0 emulator (${server.products.map((p) => `${p.service} ${p.version}`).join(", ")})`,
       `  endpoint    ${server.url}`,
       `  SecretId    ${config.secretId}`,
       `  SecretKey   ${ownKey ? "(from TCLOCAL_SECRET_KEY)" : config.secretKey}`,
@@ -76,14 +76,19 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`tclocal ready on ${server.url}\n`);
 
+  let stopping = false;
   const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  // `on`, not `once`: a loader's own handler (tsx's) re-raises the signal when it is the only listener
+  // left, which killed the process before close() had released the data dir.
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 }
 
 main().catch((error: unknown) => {

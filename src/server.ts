@@ -50,6 +50,8 @@ export interface RunningServer {
   store: Store;
   clock: ControllableClock;
   defaultAccount: Account;
+  /** The products served. */
+  products: readonly Product[];
   close(): Promise<void>;
 }
 
@@ -149,6 +151,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clock = options.clock ?? new ControllableClock();
   const products = options.products ?? [createCvm({ timing: options.timing, instanceQuota: options.instanceQuota }), createSts()];
   const store = openStore({ dataDir: options.dataDir, inMemory: options.inMemory }, products.flatMap((p) => p.migrations));
+  for (const warning of store.warnings) logger.warn({ dataDir: options.dataDir }, warning);
   const savedClock = store.getSetting(CLOCK_SETTING);
   if (isClockState(savedClock)) clock.restore(savedClock);
   if (!isClockInRange(clock.now())) {
@@ -336,10 +339,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   server.maxConnections = options.maxConnections;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+  } catch (error) {
+    // The port is taken, say: give the data dir back, so that a caller that goes on can open it again.
+    store.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   for (const warning of exposureWarnings(options)) logger.warn({ host: options.host, port }, warning);
   const hostForUrl = options.host.includes(":") ? `[${options.host}]` : options.host;
@@ -349,6 +358,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     clock,
     defaultAccount,
+    products,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {

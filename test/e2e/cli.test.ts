@@ -28,6 +28,7 @@ describe("tclocal command", () => {
     expect(server.banner).toContain(`endpoint    ${server.url}`);
     expect(server.banner).toContain(`SecretId    ${DEFAULT_SECRET_ID}`);
     expect(server.banner).toContain(`SecretKey   ${DEFAULT_SECRET_KEY}`);
+    expect(server.banner).toContain("(cvm 2017-03-12, sts 2018-08-13)");
     expect(server.banner).toContain("storage     in memory");
     expect(server.banner).toContain("signatures  verified");
     expect(lines[lines.length - 1]).toBe(`tclocal ready on ${server.url}`);

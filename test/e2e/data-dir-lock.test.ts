@@ -103,7 +103,7 @@ describe("data dir lock", () => {
     const first = await start(dir);
     expect(existsSync(join(dir, LOCK_FILE))).toBe(true);
     await first.kill("SIGTERM");
-    expect(first.child.exitCode).toBe(0);
+    expect({ code: first.child.exitCode, signal: first.child.signalCode, stderr: first.stderr() }).toEqual({ code: 0, signal: null, stderr: "" });
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
     const second = await start(dir);
     expect((await sdkClient(second.port).DescribeZones(null)).TotalCount).toBe(6);

@@ -2030,7 +2030,12 @@ function prepareTransport(env: FuzzEnv, c: TransportCase): Prepared {
     case "garbage":
     case "random-bytes": {
       const data = v.t === "garbage" ? Buffer.from(v.text, "latin1") : Buffer.concat([Buffer.from(v.bytes), Buffer.from("\r\n\r\n")]);
-      const expect: Expectation = { ...exactly([], "not HTTP, or HTTP without parameters", { answer: "optional" }), classes: new Set<ErrorClass>(["protocol", "parameter"]) };
+      // `Host: x` names no address and no name tclocal answers to: a request that parses is refused for it (as DNS rebinding would be).
+      const foreignHost = v.t === "garbage" && /\nHost: x\r?\n/.test(v.text);
+      const expect: Expectation = {
+        ...exactly(foreignHost ? ["UnauthorizedOperation"] : [], foreignHost ? "not HTTP, HTTP without parameters, or a foreign Host" : "not HTTP, or HTTP without parameters", { answer: "optional" }),
+        classes: new Set<ErrorClass>(["protocol", "parameter"]),
+      };
       return { label, expect, wire: { via: "raw", data, finish: "end" }, traceId: undefined };
     }
     case "pipelined": {
