@@ -222,7 +222,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     } catch (error) {
       if (error instanceof BodyDropped && !res.headersSent && res.writable) {
         const requestId = randomUUID();
-        const message = `tclocal holds ${options.bodyMemoryLimit} bytes of unfinished request bodies at most, and this body did not fit: send it again.`;
+        const message = apiError("ServiceUnavailable", {
+          en: `tclocal holds ${options.bodyMemoryLimit} bytes of unfinished request bodies at most (--body-memory-limit), and this body did not fit: send it again.`,
+          zh: `tclocal 最多缓存 ${options.bodyMemoryLimit} 字节未接收完的请求 body（--body-memory-limit），本请求的 body 未能放下，请重新发送。`,
+        }).messageIn(requestLanguage({ method: req.method ?? "", target: req.url ?? "/", headers, body: Buffer.alloc(0), bodyTruncated: false, remoteAddress: "" }));
         sendJson(res, errorBody(requestId, "ServiceUnavailable", message), { "X-TC-RequestId": requestId, Connection: "close" });
         logger.warn({ requestId, path: target.path.slice(0, 128), code: "ServiceUnavailable", heldBytes: bodyBudget.heldBytes }, "request body dropped: body memory limit");
         // The client may still be sending: give it a moment to read the answer, then drop the connection.

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../src/config.js";
 import { classifyFailure, residentBytes, sdkClient, startTclocal, type TclocalProcess } from "../crash/harness.js";
-import { signTc3Post, sleep } from "../helpers/server.js";
+import { cvmClient, signTc3Post, sleep, startTestServer } from "../helpers/server.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "tclocal-memory-"));
 const started: TclocalProcess[] = [];
@@ -100,6 +100,36 @@ describe("memory bound before authentication", () => {
     const unbounded = await attack(["--body-memory-limit", String(4 * 1024 ** 3)]);
     expect(unbounded.peak, `peak RSS ${Math.round(unbounded.peak / 2 ** 20)} MB`).toBeGreaterThan(500 * 1024 * 1024);
   }, 60_000);
+
+  it("past the bound, the largest unfinished body is dropped with ServiceUnavailable, in the caller's language, and small requests go on", async () => {
+    const server = await startTestServer({ bodyMemoryLimit: 1024 * 1024 });
+    try {
+      const big = connect(server.port, "127.0.0.1");
+      let answer = "";
+      big.on("data", (chunk: Buffer) => (answer += chunk.toString("utf8")));
+      big.on("error", () => {});
+      await new Promise<void>((resolve) => big.once("connect", () => resolve()));
+      big.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-TC-Language: zh-CN\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n`);
+      big.write(Buffer.alloc(900 * 1024, "a"));
+      await sleep(200);
+      const second = connect(server.port, "127.0.0.1");
+      second.on("error", () => {});
+      await new Promise<void>((resolve) => second.once("connect", () => resolve()));
+      second.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\n`);
+      second.write(Buffer.alloc(300 * 1024, "b"));
+      await sleep(300);
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+      expect(answer).toContain('"Code":"ServiceUnavailable"');
+      expect(answer).toContain("--body-memory-limit");
+      expect(answer).toMatch(/[\u4e00-\u9fff]/);
+      // A well-behaved signed client is served while the second body is still held.
+      expect((await cvmClient(server).DescribeZones()).TotalCount).toBe(6);
+      big.destroy();
+      second.destroy();
+    } finally {
+      await server.close();
+    }
+  });
 
   it("past --max-connections, new connections are closed; once some close, clients are served again", async () => {
     const server = await startTclocal({ dataDir, args: ["--in-memory", "--max-connections", "20", "--log-level", "warn"] });
