@@ -287,7 +287,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       onRequest(req, res).catch((error: unknown) => {
         const requestId = randomUUID();
         logger.error({ requestId, error }, "request failed outside the gateway");
-        if (!res.headersSent) sendJson(res, errorBody(requestId, "InternalError", `An internal error occurred. Quote RequestId ${requestId} when reporting it.`), { "X-TC-RequestId": requestId });
+        const message = req.headers["x-tc-language"] === "zh-CN" ? `内部错误，请提供 RequestId ${requestId}。` : `An internal error occurred. Quote RequestId ${requestId} when reporting it.`;
+        if (!res.headersSent) sendJson(res, errorBody(requestId, "InternalError", message), { "X-TC-RequestId": requestId });
         else res.destroy();
       });
     },
