@@ -58,8 +58,9 @@ export interface ClientOptions {
   headers?: Record<string, string>;
 }
 
-export function cvmClient(server: TestServer, options: ClientOptions = {}): CvmClientType {
-  return new CvmClient({
+/** The constructor options of an official SDK client pointed at the server, signing as `options` says. */
+function clientConfig(server: TestServer, options: ClientOptions) {
+  return {
     credential: {
       secretId: options.secretId ?? DEFAULT_SECRET_ID,
       secretKey: options.secretKey ?? DEFAULT_SECRET_KEY,
@@ -76,29 +77,16 @@ export function cvmClient(server: TestServer, options: ClientOptions = {}): CvmC
         ...(options.headers ? { headers: options.headers } : {}),
       },
     },
-  });
+  };
+}
+
+export function cvmClient(server: TestServer, options: ClientOptions = {}): CvmClientType {
+  return new CvmClient(clientConfig(server, options));
 }
 
 /** The official STS client (sts.v20180813.Client) pointed at the server, signing as `options` says. */
 export function stsClient(server: TestServer, options: ClientOptions = {}): StsClientType {
-  return new StsClient({
-    credential: {
-      secretId: options.secretId ?? DEFAULT_SECRET_ID,
-      secretKey: options.secretKey ?? DEFAULT_SECRET_KEY,
-      ...(options.token !== undefined ? { token: options.token } : {}),
-    },
-    region: options.region ?? "ap-guangzhou",
-    profile: {
-      signMethod: options.signMethod ?? "TC3-HMAC-SHA256",
-      ...(options.language ? { language: options.language } : {}),
-      httpProfile: {
-        endpoint: `127.0.0.1:${server.port}`,
-        protocol: "http://",
-        reqMethod: options.reqMethod ?? "POST",
-        ...(options.headers ? { headers: options.headers } : {}),
-      },
-    },
-  });
+  return new StsClient(clientConfig(server, options));
 }
 
 /** Temporary credentials as GetFederationToken answers them. */
