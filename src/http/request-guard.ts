@@ -16,6 +16,8 @@ export interface HostPolicy {
 }
 
 const ALWAYS_ALLOWED_DOMAINS = ["localhost", "tencentcloudapi.com"];
+/** This machine's name, as clients on the network may call it (read once: not a syscall per request). */
+const MACHINE_NAME = machineName().toLowerCase();
 
 /** The host name a Host header names, lower case, without scheme, port, brackets or trailing dot. */
 export function hostNameOf(hostHeader: string): string {
@@ -42,8 +44,7 @@ export function hostAllowed(hostHeader: string | undefined, policy: HostPolicy):
   if (hostHeader === undefined) return true;
   const name = hostNameOf(hostHeader);
   if (name === "" || isIP(name) !== 0) return true;
-  const machine = machineName().toLowerCase();
-  if (name === machine || name === machine.split(".")[0]) return true;
+  if (name === MACHINE_NAME || name === MACHINE_NAME.split(".")[0]) return true;
   return [...ALWAYS_ALLOWED_DOMAINS, ...policy.allowedHosts].some((domain) => domain === "*" || withinDomain(name, domain.toLowerCase().replace(/^\*?\./, "")));
 }
 
