@@ -24,6 +24,8 @@ export function hostNameOf(hostHeader: string): string {
   let host = hostHeader.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, "");
   host = host.replace(/[/?#].*$/, "").replace(/^[^@]*@/, "");
   if (host.startsWith("[")) return host.slice(1, host.indexOf("]") >= 0 ? host.indexOf("]") : undefined);
+  // A bare IPv6 address (a listen address such as ::1) has colons but no port.
+  if (isIP(host) === 6) return host;
   return host.replace(/:\d*$/, "").replace(/\.$/, "");
 }
 
