@@ -58,6 +58,19 @@ async function main(): Promise<void> {
     return;
   }
   const server = await startServer(config);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  // Before the ready line: a signal sent as soon as it is read must find the handler (until process.on,
+  // the kernel's default action kills the process and leaves the data dir's lock behind).
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   const ownKey = config.secretKey !== DEFAULT_SECRET_KEY;
   process.stdout.write(
     [
@@ -76,19 +89,6 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`tclocal ready on ${server.url}\n`);
 
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  // `on`, not `once`: a loader's own handler (tsx's) re-raises the signal when it is the only listener
-  // left, which killed the process before close() had released the data dir.
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
 }
 
 main().catch((error: unknown) => {
