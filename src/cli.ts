@@ -42,6 +42,10 @@ async function admin(args: string[]): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  // A reader that goes away (`tclocal | grep -m1 ready`) closes stdout: the server goes on, without its log.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
   if (process.argv[2] === "admin") {
     process.exitCode = await admin(process.argv.slice(3));
     return;
@@ -52,6 +56,10 @@ async function main(): Promise<void> {
   } catch (error) {
     process.stderr.write(`tclocal: ${(error as Error).message}\n\n${USAGE}`);
     process.exit(2);
+  }
+  if (config === "version") {
+    process.stdout.write(`${VERSION}\n`);
+    return;
   }
   if (config === "help") {
     process.stdout.write(USAGE);

@@ -69,8 +69,9 @@ Options (environment variable in brackets):
   --max-connections <n>    connections open at once (TCLOCAL_MAX_CONNECTIONS, default ${DEFAULTS.maxConnections})
   --body-memory-limit <n>  bytes of unfinished request bodies held across all connections
                            (TCLOCAL_BODY_MEMORY_LIMIT, default ${DEFAULTS.bodyMemoryLimit})
-  --log-level <level>      trace, debug, info, warn, error or silent (TCLOCAL_LOG_LEVEL, default info)
+  --log-level <level>      trace, debug, info, warn, error, fatal or silent (TCLOCAL_LOG_LEVEL, default info)
   -h, --help               show this text
+  -v, --version            print the version
 
 The default account's key pair comes from TCLOCAL_SECRET_ID and TCLOCAL_SECRET_KEY
 (default: the public development key printed at start-up).
@@ -87,7 +88,9 @@ function positiveInteger(text: string | undefined, fallback: number, what: strin
   return value;
 }
 
-export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "help" {
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "help" | "version" {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -106,10 +109,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
       "max-connections": { type: "string" },
       "body-memory-limit": { type: "string" },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
     },
     strict: true,
   });
   if (values.help) return "help";
+  if (values.version) return "version";
+  const logLevel = values["log-level"] ?? env.TCLOCAL_LOG_LEVEL ?? "info";
+  if (!LOG_LEVELS.includes(logLevel)) throw new Error(`log level \`${logLevel.slice(0, 32)}\` is not one of ${LOG_LEVELS.join(", ")}`);
   const portText = values.port ?? env.TCLOCAL_PORT ?? String(DEFAULTS.port);
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port \`${portText}\` is not a TCP port number`);
@@ -142,6 +149,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
     verifySignatures: !(values["skip-signature-check"] ?? truthy(env.TCLOCAL_SKIP_SIGNATURE_CHECK)),
     signatureReuse,
     throttle: parseRateLimits(values["rate-limits"] ?? env.TCLOCAL_RATE_LIMITS, true),
-    logLevel: values["log-level"] ?? env.TCLOCAL_LOG_LEVEL ?? "info",
+    logLevel,
   };
 }

@@ -1,11 +1,12 @@
 // The `tclocal` command as a user runs it: the start-up banner, configuration through flags and
 // environment variables, and a clean stop.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
+import { VERSION } from "../../src/version.js";
 import { ROOT, sdkClient, startTclocal, type TclocalProcess } from "../crash/harness.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "tclocal-cli-"));
@@ -85,6 +86,40 @@ describe("tclocal command", () => {
     expect(wrongKey.status).toBe(1);
     expect(JSON.parse(wrongKey.stdout)).toMatchObject({ Error: { Code: "AuthFailure.SignatureFailure" } });
     expect(admin(["reset"]).status).toBe(2);
+  });
+
+  it("prints its version with --version, and names the allowed log levels for a bad one", () => {
+    const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+    const version = run(["--version"]);
+    expect(version.status).toBe(0);
+    expect(version.stdout).toBe(`${VERSION}\n`);
+    const loud = run(["--log-level", "loud"]);
+    expect(loud.status).toBe(2);
+    expect(loud.stderr).toContain("tclocal: log level `loud` is not one of trace, debug, info, warn, error, fatal, silent");
+    expect(loud.stderr).toContain("Usage: tclocal");
+    expect(loud.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it("goes on serving when its stdout is closed (tclocal | grep -m1 ready)", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli.ts"), "--in-memory", "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = "";
+        child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+          out += chunk;
+          const ready = /tclocal ready on http:\/\/[^:]+:(\d+)/.exec(out);
+          if (ready) resolve(Number(ready[1]));
+        });
+        child.once("exit", (code) => reject(new Error(`exited with ${code}`)));
+      });
+      // Like `grep -m1`: the reader leaves, and the next log line meets a closed pipe.
+      child.stdout.destroy();
+      for (let i = 0; i < 20; i++) expect((await sdkClient(port).DescribeZones(null)).TotalCount).toBe(6);
+      expect(child.exitCode).toBe(null);
+      expect(child.signalCode).toBe(null);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 
   it("refuses a bad flag with its usage and exit code 2", async () => {

@@ -4,7 +4,7 @@ import { loadConfig, type Config } from "../../src/config.js";
 
 function config(argv: string[], env: NodeJS.ProcessEnv = {}): Config {
   const c = loadConfig(argv, env);
-  if (c === "help") throw new Error("unexpected help");
+  if (c === "help" || c === "version") throw new Error(`unexpected ${c}`);
   return c;
 }
 
@@ -76,5 +76,8 @@ describe("loadConfig", () => {
     expect(() => config(["--admin-token", "short"])).toThrow(/admin token/);
     expect(config([], { TCLOCAL_ADMIN_TOKEN: "" }).adminToken).toBeUndefined();
     expect(loadConfig(["--help"], {})).toBe("help");
+    expect(loadConfig(["--version"], {})).toBe("version");
+    expect(() => config(["--log-level", "loud"])).toThrow("log level `loud` is not one of trace, debug, info, warn, error, fatal, silent");
+    expect(() => config([], { TCLOCAL_LOG_LEVEL: "verbose" })).toThrow(/log level `verbose`/);
   });
 });
