@@ -2,6 +2,7 @@
 // environment variables, and a clean stop.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -120,6 +121,32 @@ describe("tclocal command", () => {
     } finally {
       child.kill("SIGKILL");
     }
+  });
+
+  it.each(["SIGTERM", "SIGINT"] as const)("stops when `npm start` gets %s, leaving no server behind", async (signal) => {
+    const npm = spawn("npm", ["start", "--silent", "--", "--in-memory", "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<void>((resolve) => npm.once("exit", () => resolve()));
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      npm.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        out += chunk;
+        const ready = /tclocal ready on http:\/\/[^:]+:(\d+)/.exec(out);
+        if (ready) resolve(Number(ready[1]));
+      });
+      npm.once("exit", (code) => reject(new Error(`npm start exited with ${code} before tclocal was ready`)));
+    });
+    expect((await sdkClient(port).DescribeZones(null)).TotalCount).toBe(6);
+    npm.kill(signal);
+    await exited;
+    // The server itself is gone: its port refuses connections.
+    const refused = await new Promise<string>((resolve) => {
+      const socket = connect(port, "127.0.0.1", () => {
+        socket.destroy();
+        resolve("connected");
+      });
+      socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "error"));
+    });
+    expect(refused).toBe("ECONNREFUSED");
   });
 
   it("refuses a bad flag with its usage and exit code 2", async () => {
