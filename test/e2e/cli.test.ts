@@ -1,8 +1,9 @@
 // The `tclocal` command as a user runs it: the start-up banner, configuration through flags and
 // environment variables, and a clean stop.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcessByStdio } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
+import type { Readable } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -21,6 +22,19 @@ async function start(args: string[], env: Record<string, string> = {}): Promise<
   const server = await startTclocal({ dataDir, args, env });
   started.push(server);
   return server;
+}
+
+/** The port of the "tclocal ready on …" line a spawned process prints; rejects if it exits first. */
+function readyPort(child: ChildProcessByStdio<null, Readable, Readable>): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk;
+      const ready = /tclocal ready on http:\/\/[^:]+:(\d+)/.exec(out);
+      if (ready) resolve(Number(ready[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`exited with ${code} before tclocal was ready`)));
+  });
 }
 
 describe("tclocal command", () => {
@@ -104,15 +118,7 @@ describe("tclocal command", () => {
   it("goes on serving when its stdout is closed (tclocal | grep -m1 ready)", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli.ts"), "--in-memory", "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        let out = "";
-        child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-          out += chunk;
-          const ready = /tclocal ready on http:\/\/[^:]+:(\d+)/.exec(out);
-          if (ready) resolve(Number(ready[1]));
-        });
-        child.once("exit", (code) => reject(new Error(`exited with ${code}`)));
-      });
+      const port = await readyPort(child);
       // Like `grep -m1`: the reader leaves, and the next log line meets a closed pipe.
       child.stdout.destroy();
       for (let i = 0; i < 20; i++) expect((await sdkClient(port).DescribeZones(null)).TotalCount).toBe(6);
@@ -126,15 +132,7 @@ describe("tclocal command", () => {
   it.each(["SIGTERM", "SIGINT"] as const)("stops when `npm start` gets %s, leaving no server behind", async (signal) => {
     const npm = spawn("npm", ["start", "--silent", "--", "--in-memory", "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     const exited = new Promise<void>((resolve) => npm.once("exit", () => resolve()));
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = "";
-      npm.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-        out += chunk;
-        const ready = /tclocal ready on http:\/\/[^:]+:(\d+)/.exec(out);
-        if (ready) resolve(Number(ready[1]));
-      });
-      npm.once("exit", (code) => reject(new Error(`npm start exited with ${code} before tclocal was ready`)));
-    });
+    const port = await readyPort(npm);
     expect((await sdkClient(port).DescribeZones(null)).TotalCount).toBe(6);
     npm.kill(signal);
     await exited;

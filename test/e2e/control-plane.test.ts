@@ -46,6 +46,16 @@ function admin(
   return rawRequest(target, { method, target: path, headers: { ...signed, ...options.headers }, ...(body === "" ? {} : { body }) });
 }
 
+/** A v1 (HmacSHA256) request signed with the development key, as a form body or query string. */
+function v1Form(method: "GET" | "POST", params: Record<string, string>): string {
+  const pairs = Object.entries({
+    Version: "2017-03-12", Region: "ap-guangzhou", SecretId: DEFAULT_SECRET_ID,
+    Timestamp: String(Math.floor(Date.now() / 1000)), Nonce: "1234", SignatureMethod: "HmacSHA256", ...params,
+  }).sort(([a], [b]) => (a < b ? -1 : 1));
+  const signature = createHmac("sha256", DEFAULT_SECRET_KEY).update(`${method}127.0.0.1:${server.port}/?${pairs.map(([k, v]) => `${k}=${v}`).join("&")}`).digest("base64");
+  return [...pairs, ["Signature", signature]].map(([k, v]) => `${encodeURIComponent(k!)}=${encodeURIComponent(v!)}`).join("&");
+}
+
 /** The admin answer's error code (admin answers are `{Error: {Code, Message}}`). */
 function adminCode(response: RawResponse): string | undefined {
   return (response.json as unknown as { Error?: { Code: string } }).Error?.Code;
@@ -161,12 +171,7 @@ describe("no web page can drive tclocal", () => {
   it("refuses an API request a page makes with the public development key (v1 form post, Sec-Fetch-Site)", async () => {
     const before = await instanceCount();
     const ids = (await cvmClient(server).DescribeInstances({})).InstanceSet!.map((i) => i.InstanceId!);
-    const pairs: Array<[string, string]> = Object.entries({
-      Action: "TerminateInstances", Version: "2017-03-12", Region: "ap-guangzhou", SecretId: DEFAULT_SECRET_ID,
-      Timestamp: String(Math.floor(Date.now() / 1000)), Nonce: "1234", SignatureMethod: "HmacSHA256", "InstanceIds.0": ids[0]!,
-    }).sort(([a], [b]) => (a < b ? -1 : 1));
-    const signature = createHmac("sha256", DEFAULT_SECRET_KEY).update(`POST127.0.0.1:${server.port}/?${pairs.map(([k, v]) => `${k}=${v}`).join("&")}`).digest("base64");
-    const body = [...pairs, ["Signature", signature]].map(([k, v]) => `${encodeURIComponent(k!)}=${encodeURIComponent(v!)}`).join("&");
+    const body = v1Form("POST", { Action: "TerminateInstances", "InstanceIds.0": ids[0]! });
     const marks: Array<Record<string, string>> = [{ Origin: "http://evil.example" }, { Origin: "null" }, { "Sec-Fetch-Site": "cross-site" }];
     for (const browser of marks) {
       const answer = await rawRequest(server, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", ...browser }, body });
@@ -237,12 +242,7 @@ describe("names off the wire that Object.prototype has", () => {
   it("answers InvalidAction for them over TC3 and v1", async () => {
     for (const action of NAMES) {
       expect(codeOf(await signedTc3Request(server, { action, body: "{}" })), action).toBe("InvalidAction");
-      const pairs: Array<[string, string]> = Object.entries({
-        Action: action, Version: "2017-03-12", Region: "ap-guangzhou", SecretId: DEFAULT_SECRET_ID,
-        Timestamp: String(Math.floor(Date.now() / 1000)), Nonce: "77", SignatureMethod: "HmacSHA256",
-      }).sort(([a], [b]) => (a < b ? -1 : 1));
-      const signature = createHmac("sha256", DEFAULT_SECRET_KEY).update(`GET127.0.0.1:${server.port}/?${pairs.map(([k, v]) => `${k}=${v}`).join("&")}`).digest("base64");
-      const query = [...pairs, ["Signature", signature]].map(([k, v]) => `${encodeURIComponent(k!)}=${encodeURIComponent(v!)}`).join("&");
+      const query = v1Form("GET", { Action: action });
       expect(codeOf(await rawRequest(server, { method: "GET", target: `/?${query}` })), `v1 ${action}`).toBe("InvalidAction");
     }
   });
