@@ -11,9 +11,24 @@ export interface AdminCredentials {
   secretKey: string;
 }
 
-export interface AdminAnswer {
-  status: number;
-  body: unknown;
+/**
+ * What an admin endpoint answered: the `Response` object of the API 3.0 envelope, that is the endpoint's
+ * fields and RequestId on success, `Error` ({Code, Message}) and RequestId on failure.
+ */
+export type AdminResponse = Record<string, unknown> & { RequestId: string; Error?: { Code: string; Message: string } };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The envelope's Response, or undefined when `body` is not an API 3.0 envelope. */
+function responseOf(body: unknown): AdminResponse | undefined {
+  if (!isRecord(body) || !Object.hasOwn(body, "Response")) return undefined;
+  const response = body.Response;
+  if (!isRecord(response) || typeof response.RequestId !== "string") return undefined;
+  const error = response.Error;
+  if (error !== undefined && !(isRecord(error) && typeof error.Code === "string" && typeof error.Message === "string")) return undefined;
+  return response as AdminResponse;
 }
 
 /** The headers that authenticate an admin request (Content-Type, Host, X-TC-Timestamp and Authorization). */
@@ -47,8 +62,12 @@ export function signAdminRequest(
   };
 }
 
-/** Calls an admin endpoint of the tclocal at `endpoint` (e.g. http://127.0.0.1:4577), signed with `credentials`. */
-export function callAdmin(endpoint: string, method: string, path: string, body?: unknown, credentials?: AdminCredentials): Promise<AdminAnswer> {
+/**
+ * Calls an admin endpoint of the tclocal at `endpoint` (e.g. http://127.0.0.1:4577), signed with
+ * `credentials`, and resolves to the answer's Response, an Error in it included. Rejects when the server
+ * cannot be reached or does not answer HTTP 200 with an API 3.0 envelope (it is not tclocal).
+ */
+export function callAdmin(endpoint: string, method: string, path: string, body?: unknown, credentials?: AdminCredentials): Promise<AdminResponse> {
   const url = new URL(endpoint);
   const payload = body === undefined ? "" : JSON.stringify(body);
   const headers = signAdminRequest({ method, host: url.host, path, body: payload }, credentials);
@@ -58,11 +77,15 @@ export function callAdmin(endpoint: string, method: string, path: string, body?:
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");
+        let parsed: unknown;
         try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
+          parsed = JSON.parse(text);
         } catch {
-          reject(new Error(`${method} ${path} answered HTTP ${res.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`));
+          parsed = undefined;
         }
+        const response = res.statusCode === 200 ? responseOf(parsed) : undefined;
+        if (response === undefined) reject(new Error(`${method} ${path} answered HTTP ${res.statusCode} with a body that is not an API 3.0 envelope: ${text.slice(0, 200)}`));
+        else resolve(response);
       });
     });
     req.on("error", reject);

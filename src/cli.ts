@@ -1,22 +1,25 @@
 #!/usr/bin/env node
 // The `tclocal` command.
-import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "./auth/keys.js";
+import { DEFAULT_SECRET_KEY } from "./auth/keys.js";
 import { loadConfig, USAGE } from "./config.js";
 import { callAdmin } from "./admin-client.js";
+import { localTarget } from "./local-target.js";
+import { runTccli, runTerraform } from "./wrappers.js";
 import { exposureWarnings, startServer } from "./server.js";
 import { VERSION } from "./version.js";
 
 const ADMIN_USAGE = `Usage: tclocal admin <METHOD> <PATH> [JSON body]
 
 Calls an admin endpoint of a running tclocal, signed with the default account's key pair
-(TCLOCAL_SECRET_ID and TCLOCAL_SECRET_KEY, default: the development key), and prints the answer.
+(TCLOCAL_SECRET_ID and TCLOCAL_SECRET_KEY, default: the development key), and prints the answer
+({"Response": {...}}); exits 1 when the answer is an Error.
 The endpoint is TCLOCAL_ENDPOINT (default http://127.0.0.1:4577). Examples:
   tclocal admin POST /_tclocal/reset
   tclocal admin POST /_tclocal/clock '{"AdvanceSeconds": 3600}'
   tclocal admin GET /_tclocal/clock
 `;
 
-/** `tclocal admin METHOD PATH [BODY]`: exit 0 on HTTP 200, 1 otherwise, 2 on a usage error. */
+/** `tclocal admin METHOD PATH [BODY]`: exit 0 on success, 1 when the answer holds an Error, 2 on a usage error. */
 async function admin(args: string[]): Promise<number> {
   const [method, path, bodyText] = args;
   if (method === undefined || path === undefined || args.length > 3 || !path.startsWith("/_tclocal/") || method === "-h" || method === "--help") {
@@ -32,13 +35,10 @@ async function admin(args: string[]): Promise<number> {
       return 2;
     }
   }
-  const credentials = {
-    secretId: process.env.TCLOCAL_SECRET_ID || DEFAULT_SECRET_ID,
-    secretKey: process.env.TCLOCAL_SECRET_KEY || DEFAULT_SECRET_KEY,
-  };
-  const answer = await callAdmin(process.env.TCLOCAL_ENDPOINT || `http://127.0.0.1:${process.env.TCLOCAL_PORT || 4577}`, method.toUpperCase(), path, body, credentials);
-  process.stdout.write(`${JSON.stringify(answer.body, null, 2)}\n`);
-  return answer.status === 200 ? 0 : 1;
+  const { endpoint, credentials } = localTarget(process.env);
+  const response = await callAdmin(endpoint, method.toUpperCase(), path, body, credentials);
+  process.stdout.write(`${JSON.stringify({ Response: response }, null, 2)}\n`);
+  return response.Error === undefined ? 0 : 1;
 }
 
 async function main(): Promise<void> {
@@ -48,6 +48,10 @@ async function main(): Promise<void> {
   });
   if (process.argv[2] === "admin") {
     process.exitCode = await admin(process.argv.slice(3));
+    return;
+  }
+  if (process.argv[2] === "tccli" || process.argv[2] === "terraform") {
+    process.exitCode = await (process.argv[2] === "tccli" ? runTccli : runTerraform)(process.argv.slice(3));
     return;
   }
   let config;
@@ -79,6 +83,15 @@ async function main(): Promise<void> {
   // the kernel's default action kills the process and leaves the data dir's lock behind).
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  // npx and `npm exec` run tclocal below `sh -c`, which passes none of npm's signals on: a SIGTERM to npm
+  // ends npm and the shell, and left the server running, orphaned, holding its port. Under npm, tclocal
+  // therefore stops, as on a signal, when its parent goes. (Run directly, it outlives its shell, as servers do.)
+  if (process.env.npm_command !== undefined) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop();
+    }, 250).unref();
+  }
   const ownKey = config.secretKey !== DEFAULT_SECRET_KEY;
   process.stdout.write(
     [

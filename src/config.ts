@@ -75,6 +75,13 @@ Options (environment variable in brackets):
 
 The default account's key pair comes from TCLOCAL_SECRET_ID and TCLOCAL_SECRET_KEY
 (default: the public development key printed at start-up).
+
+Commands for a running tclocal (at TCLOCAL_ENDPOINT, default http://127.0.0.1:4577; each lists its
+usage with -h):
+  tclocal admin <METHOD> <PATH> [JSON]   call an admin endpoint, signed with that key pair
+  tclocal tccli <tccli arguments>        run your tccli against tclocal (endpoint, key pair, region)
+  tclocal terraform <arguments>          run your terraform with the Tencent Cloud provider pointed
+                                         at tclocal, through a provider override file for the run
 `;
 
 function truthy(value: string | undefined): boolean {

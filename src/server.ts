@@ -249,11 +249,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (truncated) res.setHeader("Connection", "close");
 
     if (target.path.startsWith("/_tclocal/")) {
-      const call = { method: req.method ?? "", path: target.path, rawQuery: target.rawQuery, headers, body, language: requestLanguage({ method: req.method ?? "", target: req.url ?? "/", headers, body, bodyTruncated: truncated, remoteAddress: "" }) };
+      const call = { method: req.method ?? "", path: target.path, rawQuery: target.rawQuery, headers, body, bodyTruncated: truncated, language: requestLanguage({ method: req.method ?? "", target: req.url ?? "/", headers, body, bodyTruncated: truncated, remoteAddress: "" }) };
       const answer = handleAdmin(call, { products, store, wallClock, clock, ensureDefaultAccount, adminKey });
-      sendJson(res, answer.body, {}, answer.status);
+      sendJson(res, answer.body, { "X-TC-RequestId": answer.requestId });
       // One line per admin call: the endpoint and who called (a SecretId or "bearer token"), never a secret.
-      logger.info({ admin: answer.log.endpoint, caller: answer.log.caller, code: answer.log.code, status: answer.status }, "admin");
+      logger.info({ requestId: answer.requestId, admin: answer.log.endpoint, caller: answer.log.caller, code: answer.log.code }, "admin");
       return;
     }
 

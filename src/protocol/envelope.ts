@@ -19,16 +19,11 @@ export function errorBody(requestId: string, code: string, message: string): Err
   return { Response: { Error: { Code: code, Message: message }, RequestId: requestId } };
 }
 
-export function sendJson(
-  res: ServerResponse,
-  body: object,
-  extraHeaders: Record<string, string> = {},
-  status = 200,
-): void {
+export function sendJson(res: ServerResponse, body: object, extraHeaders: Record<string, string> = {}): void {
   const chunks = serializeJsonChunks(body);
   let length = 0;
   for (const chunk of chunks) length += chunk.length;
-  res.writeHead(status, {
+  res.writeHead(200, {
     "Content-Type": "application/json",
     "Content-Length": String(length),
     ...extraHeaders,

@@ -87,14 +87,31 @@ export const SQLITE_DRIVER = sqliteDriverFor(Number(process.versions.napi));
 
 let driver: typeof BetterSqlite3 | undefined;
 
+/**
+ * Why the driver could not be loaded and what to do, for the start-up message (also with --in-memory: an
+ * in-memory database is SQLite too). The install check, scripts/check-sqlite-driver.mjs, says the same.
+ */
+export function driverFailure(name: string, error: NodeJS.ErrnoException): string {
+  const reason = String(error.message).split("\n")[0]!.slice(0, 300);
+  const missing = error.code === "MODULE_NOT_FOUND" && reason.includes(`'${name}'`);
+  return [
+    `${name}, the SQLite driver for Node ${process.version}, ${missing ? "is not installed" : `does not load: ${reason}`}. tclocal keeps its data in SQLite through it, also with --in-memory.`,
+    missing
+      ? "Cause: npm could neither download a prebuilt binary of this native addon nor compile it (that needs python3, make and a C++ compiler), and it skips an optional dependency that fails."
+      : "Cause: its native part was not built for this Node (the build failed, npm did not run its install script, or Node changed since).",
+    "Fix: install a C++ toolchain (Debian/Ubuntu: apt-get install -y python3 make g++; macOS: xcode-select --install), then run " +
+      (missing ? "npm install again" : `\`npm rebuild ${name}\``) +
+      " in the project tclocal is installed in.",
+  ].join("\n");
+}
+
 /** Opens a SQLite database with the driver that suits this Node. */
 export function openSqlite(file: string, options?: BetterSqlite3.Options): SqliteDatabase {
   if (driver === undefined) {
     try {
       driver = createRequire(import.meta.url)(SQLITE_DRIVER) as typeof BetterSqlite3;
     } catch (e) {
-      const reason = (e as Error).message.split("\n")[0];
-      throw new Error(`tclocal stores its data with ${SQLITE_DRIVER} on Node ${process.version}, which could not be loaded (${reason}). Run npm install again and read what it prints about it.`);
+      throw new Error(driverFailure(SQLITE_DRIVER, e as NodeJS.ErrnoException));
     }
   }
   return new driver(file, options);

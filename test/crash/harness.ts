@@ -7,10 +7,11 @@
 // again after each later one.
 //
 // Used by test/e2e/crash.test.ts (a few cycles in CI) and test/crash/cli.ts (`npm run crash`).
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess, type ChildProcessByStdio } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import * as tencentcloud from "tencentcloud-sdk-nodejs-cvm";
 import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
@@ -95,6 +96,16 @@ export interface StartOptions {
 }
 
 /**
+ * The environment for a child process: this one's, without the TCLOCAL_* variables (they must not change
+ * the server under test) and NODE_OPTIONS, plus `extra`.
+ */
+export function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("TCLOCAL_") && name !== "NODE_OPTIONS") env[name] = value;
+  return Object.assign(env, extra);
+}
+
+/**
  * Starts `node --import tsx src/cli.ts` (one process, so that a signal reaches the server itself; `npx tsx`
  * adds two launcher processes and a SIGKILL to the launcher leaves the server running) with `--port 0`, and
  * waits for the "tclocal ready on http://HOST:PORT" line.
@@ -104,10 +115,7 @@ export async function startTclocal(options: StartOptions): Promise<TclocalProces
   const nodeArgs = options.nodeArgs ?? [];
   const args = [...nodeArgs, "--import", "tsx", join(ROOT, "src", "cli.ts"), ...flags];
   const command = `node ${[...nodeArgs, ""].join(" ")}--import tsx src/cli.ts ${flags.join(" ")}`;
-  // The TCLOCAL_* variables of this environment must not change the server under test.
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("TCLOCAL_") && name !== "NODE_OPTIONS") env[name] = value;
-  Object.assign(env, options.env);
+  const env = childEnv(options.env);
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env });
 
@@ -185,6 +193,22 @@ export async function startTclocal(options: StartOptions): Promise<TclocalProces
     await kill("SIGKILL");
     throw error;
   }
+}
+
+/**
+ * The port of the "tclocal ready on …" line a process spawned with piped stdout prints (tclocal itself, or
+ * `npm start`); rejects if the process exits first.
+ */
+export function readyPort(child: ChildProcessByStdio<null, Readable, Readable>): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk;
+      const ready = /tclocal ready on http:\/\/[^:]+:(\d+)/.exec(out);
+      if (ready) resolve(Number(ready[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`exited with ${code} before tclocal was ready`)));
+  });
 }
 
 /** The resident set size of a process in bytes (/proc/<pid>/status VmRSS; Linux), or undefined. */

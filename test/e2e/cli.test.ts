@@ -1,15 +1,15 @@
 // The `tclocal` command as a user runs it: the start-up banner, configuration through flags and
 // environment variables, and a clean stop.
-import { spawn, spawnSync, type ChildProcessByStdio } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
-import type { Readable } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
+import { LOCK_FILE } from "../../src/store/data-dir-lock.js";
 import { VERSION } from "../../src/version.js";
-import { ROOT, sdkClient, startTclocal, type TclocalProcess } from "../crash/harness.js";
+import { readyPort, ROOT, sdkClient, startTclocal, type TclocalProcess } from "../crash/harness.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "tclocal-cli-"));
 const started: TclocalProcess[] = [];
@@ -22,19 +22,6 @@ async function start(args: string[], env: Record<string, string> = {}): Promise<
   const server = await startTclocal({ dataDir, args, env });
   started.push(server);
   return server;
-}
-
-/** The port of the "tclocal ready on …" line a spawned process prints; rejects if it exits first. */
-function readyPort(child: ChildProcessByStdio<null, Readable, Readable>): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      out += chunk;
-      const ready = /tclocal ready on http:\/\/[^:]+:(\d+)/.exec(out);
-      if (ready) resolve(Number(ready[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`exited with ${code} before tclocal was ready`)));
-  });
 }
 
 describe("tclocal command", () => {
@@ -96,10 +83,13 @@ describe("tclocal command", () => {
       });
     const moved = admin(["POST", "/_tclocal/clock", '{"Freeze": true}']);
     expect(moved.status, moved.stderr).toBe(0);
-    expect(JSON.parse(moved.stdout)).toMatchObject({ Frozen: true });
+    expect(JSON.parse(moved.stdout)).toMatchObject({ Response: { Frozen: true, RequestId: expect.any(String) } });
     const wrongKey = admin(["GET", "/_tclocal/clock"], { TCLOCAL_SECRET_KEY: "notTheKey000000000000000000000000" });
     expect(wrongKey.status).toBe(1);
-    expect(JSON.parse(wrongKey.stdout)).toMatchObject({ Error: { Code: "AuthFailure.SignatureFailure" } });
+    expect(JSON.parse(wrongKey.stdout)).toMatchObject({ Response: { Error: { Code: "AuthFailure.SignatureFailure" } } });
+    const refused = admin(["POST", "/_tclocal/reset", '{"Force": true}']);
+    expect(refused.status).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ Response: { Error: { Code: "UnknownParameter" } } });
     expect(admin(["reset"]).status).toBe(2);
   });
 
@@ -129,22 +119,45 @@ describe("tclocal command", () => {
     }
   });
 
-  it.each(["SIGTERM", "SIGINT"] as const)("stops when `npm start` gets %s, leaving no server behind", async (signal) => {
-    const npm = spawn("npm", ["start", "--silent", "--", "--in-memory", "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  // A terminal's Ctrl-C sends SIGINT to the whole foreground process group; a harness's SIGTERM goes to the
+  // one process it started. npx runs tclocal below `sh -c`, which passes npm's signals on to nobody: there
+  // tclocal stops because its parent went (src/cli.ts).
+  it.each([
+    ["npm start", "SIGTERM", "process"],
+    ["npm start", "SIGINT", "process"],
+    ["npm start", "SIGINT", "process group"],
+    ["npx tclocal", "SIGTERM", "process"],
+    ["npx tclocal", "SIGINT", "process group"],
+  ] as const)("stops cleanly when `%s` gets %s sent to its %s, leaving no server behind", async (launcher, signal, target) => {
+    const ownDataDir = mkdtempSync(join(tmpdir(), "tclocal-signal-"));
+    const args = launcher === "npm start" ? ["start", "--silent", "--"] : ["tclocal"];
+    const npm = spawn(launcher.split(" ")[0]!, [...args, "--data-dir", ownDataDir, "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true });
     const exited = new Promise<void>((resolve) => npm.once("exit", () => resolve()));
-    const port = await readyPort(npm);
-    expect((await sdkClient(port).DescribeZones(null)).TotalCount).toBe(6);
-    npm.kill(signal);
-    await exited;
-    // The server itself is gone: its port refuses connections.
-    const refused = await new Promise<string>((resolve) => {
-      const socket = connect(port, "127.0.0.1", () => {
-        socket.destroy();
-        resolve("connected");
+    try {
+      const port = await readyPort(npm);
+      expect(existsSync(join(ownDataDir, LOCK_FILE))).toBe(true);
+      expect((await sdkClient(port).DescribeZones(null)).TotalCount).toBe(6);
+      if (target === "process") npm.kill(signal);
+      else process.kill(-npm.pid!, signal);
+      await exited;
+      // The server itself is gone, and it stopped cleanly: its port refuses connections and its lock is released.
+      await vi.waitFor(() => expect(existsSync(join(ownDataDir, LOCK_FILE))).toBe(false), { timeout: 5_000 });
+      const refused = await new Promise<string>((resolve) => {
+        const socket = connect(port, "127.0.0.1", () => {
+          socket.destroy();
+          resolve("connected");
+        });
+        socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "error"));
       });
-      socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "error"));
-    });
-    expect(refused).toBe("ECONNREFUSED");
+      expect(refused).toBe("ECONNREFUSED");
+    } finally {
+      try {
+        process.kill(-npm.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+      rmSync(ownDataDir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a bad flag with its usage and exit code 2", async () => {

@@ -286,30 +286,30 @@ suite("admin clock and reset", () => {
   it("freezes, advances and sets the resource clock over HTTP, and transitions follow it", async () => {
     server.clock.reset();
     const frozen = await adminRequest(server, "POST", "/_tclocal/clock", { Freeze: true });
-    expect(frozen.status).toBe(200);
-    const at = (frozen.body as { NowMs: number; Frozen: boolean });
-    expect(at.Frozen).toBe(true);
+    expect(frozen.Error).toBeUndefined();
+    expect(frozen.Frozen).toBe(true);
+    const frozenAt = frozen.NowMs as number;
     const { InstanceIdSet } = await client.RunInstances(BASIC_RUN);
     expect(await state(InstanceIdSet![0]!)).toBe("PENDING");
     const advanced = await adminRequest(server, "POST", "/_tclocal/clock", { AdvanceSeconds: 2 });
-    expect((advanced.body as { NowMs: number }).NowMs).toBe(at.NowMs + 2000);
+    expect(advanced.NowMs).toBe(frozenAt + 2000);
     expect(await state(InstanceIdSet![0]!)).toBe("RUNNING");
     const set = await adminRequest(server, "POST", "/_tclocal/clock", { Set: "2030-01-01T00:00:00Z" });
-    expect((set.body as { Now: string }).Now).toBe("2030-01-01T00:00:00.000Z");
+    expect(set.Now).toBe("2030-01-01T00:00:00.000Z");
     const [later] = await launchInstances(server, client);
     expect((await describeOne(client, later!)).CreatedTime).toBe("2030-01-01T00:00:00Z");
     const read = await adminRequest(server, "GET", "/_tclocal/clock");
-    expect(read.body).toMatchObject({ Frozen: true, NowMs: Date.parse("2030-01-01T00:00:02Z") });
-    expect((await adminRequest(server, "POST", "/_tclocal/clock", { AdvanceSeconds: -5 })).status).toBe(400);
-    expect((await adminRequest(server, "POST", "/_tclocal/clock", { Set: "tomorrow" })).status).toBe(400);
-    expect((await adminRequest(server, "POST", "/_tclocal/clock", { Speed: 2 })).status).toBe(400);
+    expect(read).toMatchObject({ Frozen: true, NowMs: Date.parse("2030-01-01T00:00:02Z") });
+    expect((await adminRequest(server, "POST", "/_tclocal/clock", { AdvanceSeconds: -5 })).Error?.Code).toBe("InvalidParameterValue");
+    expect((await adminRequest(server, "POST", "/_tclocal/clock", { Set: "tomorrow" })).Error?.Code).toBe("InvalidParameter");
+    expect((await adminRequest(server, "POST", "/_tclocal/clock", { Speed: 2 })).Error?.Code).toBe("UnknownParameter");
   });
 
   it("resets all state, keeps the default account usable and lets the clock run again", async () => {
     await launchInstances(server, client, { InstanceCount: 3 });
     const { SecretId, SecretKey } = await createAccount(server);
     const reset = await adminRequest(server, "POST", "/_tclocal/reset");
-    expect(reset.body).toMatchObject({ reset: true, Frozen: false });
+    expect(reset).toMatchObject({ Deleted: ["accounts", "keys", "resources"], Clock: { Frozen: false } });
     expect((await client.DescribeInstances({})).TotalCount).toBe(0);
     expect((await sdkError(cvmClient(server, { secretId: SecretId, secretKey: SecretKey }).DescribeZones(null))).code).toBe("AuthFailure.SecretIdNotFound");
     expect(Math.abs(server.clock.now() - Date.now())).toBeLessThan(1000);

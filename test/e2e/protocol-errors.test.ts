@@ -294,7 +294,7 @@ describe("AuthFailure.TokenFailure and temporary credentials", () => {
       const minted = await mintFederationToken(moving, { DurationSeconds: 1 });
       const client = cvmClient(moving, { secretId: minted.TmpSecretId, secretKey: minted.TmpSecretKey, token: minted.Token });
       expect((await client.DescribeZones()).TotalCount).toBe(6);
-      expect((await adminRequest(moving, "POST", "/_tclocal/clock", { AdvanceSeconds: 2 })).status).toBe(200);
+      expect((await adminRequest(moving, "POST", "/_tclocal/clock", { AdvanceSeconds: 2 })).Error).toBeUndefined();
       const error = await sdkError(client.DescribeZones());
       expect(error.code).toBe("AuthFailure.TokenFailure");
       expect(error.message).toContain("expired");
@@ -587,24 +587,22 @@ describe("signature verification off", () => {
 });
 
 describe("GET /_tclocal/health", () => {
-  it("answers 200 JSON with the status, the version and the services", async () => {
+  it("answers with the status, the version and the services", async () => {
     const answer = await adminRequest(server, "GET", "/_tclocal/health");
-    expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({
-      status: "ok",
-      version: VERSION,
-      services: [
-        { service: "cvm", version: "2017-03-12", actions: Object.keys(cvm.handlers).length },
-        { service: "sts", version: "2018-08-13", actions: 2 },
-        { service: "tclocaltest", version: "2020-01-01", actions: 2 },
+    expect(answer).toMatchObject({
+      Status: "ok",
+      Version: VERSION,
+      Services: [
+        { Service: "cvm", Version: "2017-03-12", Actions: Object.keys(cvm.handlers).length },
+        { Service: "sts", Version: "2018-08-13", Actions: 2 },
+        { Service: "tclocaltest", Version: "2020-01-01", Actions: 2 },
       ],
     });
   });
 
-  it("an unknown admin path is a 404 JSON error", async () => {
+  it("an unknown admin path is a ResourceNotFound error", async () => {
     const answer = await adminRequest(server, "GET", "/_tclocal/nothing");
-    expect(answer.status).toBe(404);
-    expect(answer.body).toMatchObject({ Error: { Code: "ResourceNotFound" } });
+    expect(answer.Error).toMatchObject({ Code: "ResourceNotFound", Message: expect.stringContaining("POST /_tclocal/reset") });
   });
 });
 

@@ -32,7 +32,7 @@ function asTemporary(minted: FederationToken, extra: ClientOptions = {}): Client
 
 async function advanceClock(server: TestServer, seconds: number): Promise<void> {
   const answer = await adminRequest(server, "POST", "/_tclocal/clock", { AdvanceSeconds: seconds });
-  expect(answer.status).toBe(200);
+  expect(answer.Error).toBeUndefined();
 }
 
 let server: TestServer;
@@ -231,11 +231,11 @@ describe("expiry on the resource clock", () => {
   afterAll(() => timed.close());
 
   it("ExpiredTime and Expiration follow the resource clock, not the wall clock", async () => {
-    expect((await adminRequest(timed, "POST", "/_tclocal/clock", { Set: "2030-01-01T00:00:00Z", Freeze: true })).status).toBe(200);
+    expect((await adminRequest(timed, "POST", "/_tclocal/clock", { Set: "2030-01-01T00:00:00Z", Freeze: true })).Error).toBeUndefined();
     const minted = await mintFederationToken(timed);
     expect(minted.ExpiredTime).toBe(Date.UTC(2030, 0, 1, 0, 30, 0) / 1000);
     expect(minted.Expiration).toBe("2030-01-01T00:30:00Z");
-    expect((await adminRequest(timed, "POST", "/_tclocal/reset")).status).toBe(200);
+    expect((await adminRequest(timed, "POST", "/_tclocal/reset")).Error).toBeUndefined();
   });
 
   it("credentials work until ExpiredTime, then → AuthFailure.TokenFailure (TC3 and v1), though the signature is fresh", async () => {

@@ -2487,7 +2487,7 @@ export class FuzzRunner {
     const port = this.target.env.port;
     const admin = await sendHttp(port, this.agent, { via: "http", method: "GET", target: "/_tclocal/health", headers: [["Host", `127.0.0.1:${port}`]], body: undefined }, this.options.timeoutMs);
     const status = admin.answers[0];
-    if (!status || status.status !== 200 || !status.body.toString("utf8").includes('"status":"ok"')) problems.push(`health endpoint: ${describeAnswers(admin.answers, admin.error)}`);
+    if (!status || status.status !== 200 || !status.body.toString("utf8").includes('"Status":"ok"')) problems.push(`health endpoint: ${describeAnswers(admin.answers, admin.error)}`);
     if (this.stats.batches % 8 === 0) await this.probe(problems);
     this.stats.healthChecks++;
     await this.maintainPool();

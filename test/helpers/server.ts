@@ -5,10 +5,9 @@ import * as tencentcloudSts from "tencentcloud-sdk-nodejs-sts";
 import { createRequire } from "node:module";
 import { Writable } from "node:stream";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY } from "../../src/auth/keys.js";
-import { parseRateLimits } from "../../src/gateway/throttle.js";
-import { createLogger } from "../../src/log.js";
-import { callAdmin, type AdminAnswer } from "../../src/admin-client.js";
-import { startServer, type RunningServer, type ServerOptions } from "../../src/server.js";
+import { callAdmin, type AdminResponse } from "../../src/admin-client.js";
+import type { RunningServer, ServerOptions } from "../../src/server.js";
+import { sdkClientConfig, startTclocal } from "../../src/testing.js";
 
 export const CvmClient = tencentcloud.cvm.v20170312.Client;
 export type CvmClientType = InstanceType<typeof CvmClient>;
@@ -23,27 +22,9 @@ type SignClass = (typeof import("tencentcloud-sdk-nodejs-common/tencentcloud/com
 
 export type TestServer = RunningServer;
 
+/** The server of `tclocal/testing` (in memory, a free port, silent), with rate limits off and `overrides` applied last. */
 export async function startTestServer(overrides: Partial<ServerOptions> = {}): Promise<TestServer> {
-  return startServer({
-    host: "127.0.0.1",
-    port: 0,
-    dataDir: "",
-    inMemory: true,
-    secretId: DEFAULT_SECRET_ID,
-    secretKey: DEFAULT_SECRET_KEY,
-    verifySignatures: true,
-    signatureReuse: "allow",
-    throttle: parseRateLimits("off", true),
-    logLevel: "silent",
-    timing: "fast",
-    instanceQuota: 500,
-    allowedHosts: [],
-    adminToken: undefined,
-    maxConnections: 512,
-    bodyMemoryLimit: 32 * 1024 * 1024,
-    logger: createLogger("silent"),
-    ...overrides,
-  });
+  return (await startTclocal({ rateLimits: "off", serverOptions: overrides })).server;
 }
 
 export interface ClientOptions {
@@ -60,24 +41,8 @@ export interface ClientOptions {
 
 /** The constructor options of an official SDK client pointed at the server, signing as `options` says. */
 function clientConfig(server: TestServer, options: ClientOptions) {
-  return {
-    credential: {
-      secretId: options.secretId ?? DEFAULT_SECRET_ID,
-      secretKey: options.secretKey ?? DEFAULT_SECRET_KEY,
-      ...(options.token !== undefined ? { token: options.token } : {}),
-    },
-    region: options.region ?? "ap-guangzhou",
-    profile: {
-      signMethod: options.signMethod ?? "TC3-HMAC-SHA256",
-      ...(options.language ? { language: options.language } : {}),
-      httpProfile: {
-        endpoint: `127.0.0.1:${server.port}`,
-        protocol: "http://",
-        reqMethod: options.reqMethod ?? "POST",
-        ...(options.headers ? { headers: options.headers } : {}),
-      },
-    },
-  };
+  const { secretId = DEFAULT_SECRET_ID, secretKey = DEFAULT_SECRET_KEY, token, region = "ap-guangzhou", signMethod = "TC3-HMAC-SHA256", reqMethod = "POST", ...rest } = options;
+  return sdkClientConfig(`127.0.0.1:${server.port}`, { credential: { secretId, secretKey }, region }, { ...rest, credential: { secretId, secretKey, ...(token !== undefined ? { token } : {}) }, signMethod, reqMethod });
 }
 
 export function cvmClient(server: TestServer, options: ClientOptions = {}): CvmClientType {
@@ -245,29 +210,22 @@ export function signedTc3Request(server: TestServer, options: Tc3RawOptions): Pr
   });
 }
 
-/** A call to a /_tclocal/ admin endpoint, signed with the default development key as `tclocal admin` signs it. */
-export function adminRequest(server: TestServer, method: string, path: string, body?: unknown): Promise<AdminAnswer> {
+/**
+ * A call to a /_tclocal/ admin endpoint, signed with the default development key as `tclocal admin` signs
+ * it: the answer's Response (an Error in it included). Fails unless the answer was HTTP 200 with an envelope.
+ */
+export function adminRequest(server: TestServer, method: string, path: string, body?: unknown): Promise<AdminResponse> {
   return callAdmin(`http://127.0.0.1:${server.port}`, method, path, body);
 }
 
 /** A new account with its own permanent key, made through POST /_tclocal/accounts. */
 export async function createAccount(server: TestServer, name?: string): Promise<{ SecretId: string; SecretKey: string; Uin: string }> {
-  const answer = await adminRequest(server, "POST", "/_tclocal/accounts", name === undefined ? {} : { Name: name });
-  const body = answer.body;
-  if (
-    answer.status !== 200 ||
-    typeof body !== "object" ||
-    body === null ||
-    !("SecretId" in body) ||
-    !("SecretKey" in body) ||
-    !("Uin" in body) ||
-    typeof body.SecretId !== "string" ||
-    typeof body.SecretKey !== "string" ||
-    typeof body.Uin !== "string"
-  ) {
-    throw new Error(`POST /_tclocal/accounts answered ${answer.status} ${JSON.stringify(body)}`);
+  const response = await adminRequest(server, "POST", "/_tclocal/accounts", name === undefined ? {} : { Name: name });
+  const { SecretId, SecretKey, Uin } = response;
+  if (response.Error !== undefined || typeof SecretId !== "string" || typeof SecretKey !== "string" || typeof Uin !== "string") {
+    throw new Error(`POST /_tclocal/accounts answered ${JSON.stringify(response)}`);
   }
-  return { SecretId: body.SecretId, SecretKey: body.SecretKey, Uin: body.Uin };
+  return { SecretId, SecretKey, Uin };
 }
 
 /** A RequestId as the real service writes it: a lowercase UUID. */
