@@ -10,7 +10,7 @@
 //                are run by .ci/run or `npm install`, or checked by another test.
 // The other kinds run in their own test files.
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -120,6 +120,8 @@ describe("README blocks against a live tclocal", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "tclocal-readme-"));
   // Inside the repository's node_modules, so that `tencentcloud-sdk-nodejs-cvm` resolves from the snippets as
   // it does in a project that installed it.
+  // (node_modules/.cache is not there after a fresh install.)
+  mkdirSync(join(ROOT, "node_modules", ".cache"), { recursive: true });
   const scriptDir = mkdtempSync(join(ROOT, "node_modules", ".cache", "tclocal-readme-"));
   let server: TclocalProcess;
 
