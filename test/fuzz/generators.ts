@@ -2273,16 +2273,19 @@ export function checkAnswer(p: Prepared, a: Answer): { code: string; problems: s
   return { code, problems };
 }
 
-/** Hashes every table, rows in rowid order: any change to stored state changes the hash. */
+/** Hashes every table, rows in rowid order (primary key order for a WITHOUT ROWID table): any change to stored state changes the hash. */
 export class StateWatch {
   private readonly tables: Array<{ name: string; rows: { all(): unknown[] } }>;
   private readonly totalChanges: { get(): unknown };
 
   constructor(db: SqliteDatabase) {
     this.tables = db
-      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
       .all()
-      .map(({ name }) => ({ name, rows: db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}" ORDER BY rowid`).raw() }));
+      .map(({ name, sql }) => ({
+        name,
+        rows: db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"${/WITHOUT\s+ROWID/i.test(sql) ? "" : " ORDER BY rowid"}`).raw(),
+      }));
     this.totalChanges = db.prepare("SELECT total_changes()").pluck();
   }
 

@@ -163,4 +163,154 @@ export const CVM_MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    id: "cvm/3",
+    description: "instance counts per facet, a change version per account and region, and a listing index that also covers the facets",
+    // TotalCount of a page filtered by zone, state, charge type, project, VPC or subnet is the sum of a few
+    // facet rows, not a count over the matching instances; and such a page is read from the listing index
+    // alone. The version changes whenever an instance enters, leaves or moves between facets, so a position
+    // remembered for a filtered listing is known to be still exact.
+    sql: `
+      CREATE TABLE cvm_instance_facets (
+        account_uin TEXT NOT NULL,
+        region      TEXT NOT NULL,
+        zone        TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        charge_type TEXT NOT NULL,
+        project_id  INTEGER NOT NULL,
+        vpc_id      TEXT NOT NULL,
+        subnet_id   TEXT NOT NULL,
+        n           INTEGER NOT NULL,
+        PRIMARY KEY (account_uin, region, zone, state, charge_type, project_id, vpc_id, subnet_id)
+      ) WITHOUT ROWID;
+      INSERT INTO cvm_instance_facets (account_uin, region, zone, state, charge_type, project_id, vpc_id, subnet_id, n)
+        SELECT account_uin, region, zone, state, charge_type, project_id, vpc_id, subnet_id, COUNT(*) FROM cvm_instances GROUP BY account_uin, region, zone, state, charge_type, project_id, vpc_id, subnet_id;
+      ALTER TABLE cvm_instance_counts ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+      CREATE TRIGGER cvm_instances_facet_in AFTER INSERT ON cvm_instances BEGIN
+        INSERT INTO cvm_instance_facets (account_uin, region, zone, state, charge_type, project_id, vpc_id, subnet_id, n) VALUES (NEW.account_uin, NEW.region, NEW.zone, NEW.state, NEW.charge_type, NEW.project_id, NEW.vpc_id, NEW.subnet_id, 1)
+          ON CONFLICT DO UPDATE SET n = n + 1;
+        UPDATE cvm_instance_counts SET version = version + 1 WHERE account_uin = NEW.account_uin AND region = NEW.region;
+      END;
+      CREATE TRIGGER cvm_instances_facet_out AFTER DELETE ON cvm_instances BEGIN
+        UPDATE cvm_instance_facets SET n = n - 1 WHERE account_uin = OLD.account_uin AND region = OLD.region AND zone = OLD.zone AND state = OLD.state AND charge_type = OLD.charge_type AND project_id = OLD.project_id AND vpc_id = OLD.vpc_id AND subnet_id = OLD.subnet_id;
+        DELETE FROM cvm_instance_facets WHERE account_uin = OLD.account_uin AND region = OLD.region AND zone = OLD.zone AND state = OLD.state AND charge_type = OLD.charge_type AND project_id = OLD.project_id AND vpc_id = OLD.vpc_id AND subnet_id = OLD.subnet_id AND n <= 0;
+        UPDATE cvm_instance_counts SET version = version + 1 WHERE account_uin = OLD.account_uin AND region = OLD.region;
+      END;
+      CREATE TRIGGER cvm_instances_facet_move AFTER UPDATE OF zone, state, charge_type, project_id, vpc_id, subnet_id ON cvm_instances
+        WHEN OLD.zone IS NOT NEW.zone OR OLD.state IS NOT NEW.state OR OLD.charge_type IS NOT NEW.charge_type OR OLD.project_id IS NOT NEW.project_id OR OLD.vpc_id IS NOT NEW.vpc_id OR OLD.subnet_id IS NOT NEW.subnet_id
+      BEGIN
+        UPDATE cvm_instance_facets SET n = n - 1 WHERE account_uin = OLD.account_uin AND region = OLD.region AND zone = OLD.zone AND state = OLD.state AND charge_type = OLD.charge_type AND project_id = OLD.project_id AND vpc_id = OLD.vpc_id AND subnet_id = OLD.subnet_id;
+        DELETE FROM cvm_instance_facets WHERE account_uin = OLD.account_uin AND region = OLD.region AND zone = OLD.zone AND state = OLD.state AND charge_type = OLD.charge_type AND project_id = OLD.project_id AND vpc_id = OLD.vpc_id AND subnet_id = OLD.subnet_id AND n <= 0;
+        INSERT INTO cvm_instance_facets (account_uin, region, zone, state, charge_type, project_id, vpc_id, subnet_id, n) VALUES (NEW.account_uin, NEW.region, NEW.zone, NEW.state, NEW.charge_type, NEW.project_id, NEW.vpc_id, NEW.subnet_id, 1)
+          ON CONFLICT DO UPDATE SET n = n + 1;
+        UPDATE cvm_instance_counts SET version = version + 1 WHERE account_uin = NEW.account_uin AND region = NEW.region;
+      END;
+      -- For a filter that matches few instances, the listing index would be scanned far to fill a page: such
+      -- pages are found through these (zone through cvm_instances_quota, subnet through cvm_instances_private_ip).
+      CREATE INDEX cvm_instances_state ON cvm_instances(account_uin, region, state);
+      CREATE INDEX cvm_instances_vpc ON cvm_instances(account_uin, region, vpc_id);
+      CREATE INDEX cvm_instances_project ON cvm_instances(account_uin, region, project_id);
+      DROP INDEX cvm_instances_listing;
+      CREATE INDEX cvm_instances_listing ON cvm_instances(account_uin, region, created_at, seq, view_version, state, latest_operation_state, zone, charge_type, project_id, vpc_id, subnet_id);
+    `,
+  },
+  {
+    id: "cvm/4",
+    description: "indexes for the selective DescribeInstances filters: names (FTS5 trigram), tags, security groups, IPv6 addresses, ids and addresses",
+    // Each filter that picks few instances (name, tag, security group, address, host, cluster) is answered
+    // through an index instead of reading every instance's doc. The tables below are derived from
+    // cvm_instances and kept ONLY by its triggers, so every write path (the repository, a bench seeding rows
+    // with INSERT … SELECT, a reset) keeps them exact; they are filled from the rows already there.
+    //
+    // seq is the instance's global INTEGER PRIMARY KEY: `seq IN (SELECT seq FROM …)` beside the account and
+    // region conditions stays within the account, so the derived rows carry neither.
+    //
+    // The list tables hold one row per element of the doc's list as json_each yields it (pos is json_each's
+    // id, unique within the list, so neither a repeated nor a null element can break a write), with values of
+    // no declared type: they compare with the filter values exactly as json_each's values did.
+    //
+    // The insert trigger first clears any row left for its seq: a row removed by INSERT OR REPLACE fires no
+    // delete trigger (recursive_triggers is off), and SQLite may give its seq to the next row.
+    //
+    // The update triggers fire only when what they derive from changed (save() rewrites every column): a
+    // state change or a rename costs no json_each, and a doc change a few indexed deletes and inserts.
+    sql: `
+      CREATE VIRTUAL TABLE cvm_instance_names USING fts5(name, tokenize = 'trigram');
+      CREATE TABLE cvm_instance_tags (
+        seq   INTEGER NOT NULL,
+        pos   INTEGER NOT NULL,
+        key,
+        value,
+        PRIMARY KEY (seq, pos)
+      ) WITHOUT ROWID;
+      CREATE INDEX cvm_instance_tags_key ON cvm_instance_tags(key, value);
+      CREATE INDEX cvm_instance_tags_value ON cvm_instance_tags(value);
+      CREATE TABLE cvm_instance_security_groups (
+        seq   INTEGER NOT NULL,
+        pos   INTEGER NOT NULL,
+        sg_id,
+        PRIMARY KEY (seq, pos)
+      ) WITHOUT ROWID;
+      CREATE INDEX cvm_instance_security_groups_id ON cvm_instance_security_groups(sg_id);
+      CREATE TABLE cvm_instance_ipv6 (
+        seq     INTEGER NOT NULL,
+        pos     INTEGER NOT NULL,
+        address,
+        PRIMARY KEY (seq, pos)
+      ) WITHOUT ROWID;
+      CREATE INDEX cvm_instance_ipv6_address ON cvm_instance_ipv6(address);
+
+      INSERT INTO cvm_instance_names (rowid, name) SELECT seq, instance_name FROM cvm_instances;
+      -- A tag that is not an object has no Key or Value to match (json_extract would fail on it).
+      INSERT INTO cvm_instance_tags (seq, pos, key, value)
+        SELECT i.seq, t.id, json_extract(t.value, '$.Key'), json_extract(t.value, '$.Value') FROM cvm_instances i, json_each(i.doc, '$.Tags') t WHERE t.type = 'object';
+      INSERT INTO cvm_instance_security_groups (seq, pos, sg_id)
+        SELECT i.seq, g.id, g.value FROM cvm_instances i, json_each(i.doc, '$.SecurityGroupIds') g;
+      INSERT INTO cvm_instance_ipv6 (seq, pos, address)
+        SELECT i.seq, a.id, a.value FROM cvm_instances i, json_each(i.doc, '$.IPv6Addresses') a;
+
+      CREATE TRIGGER cvm_instances_derived_in AFTER INSERT ON cvm_instances BEGIN
+        DELETE FROM cvm_instance_names WHERE rowid = NEW.seq;
+        INSERT INTO cvm_instance_names (rowid, name) VALUES (NEW.seq, NEW.instance_name);
+        DELETE FROM cvm_instance_tags WHERE seq = NEW.seq;
+        INSERT INTO cvm_instance_tags (seq, pos, key, value)
+          SELECT NEW.seq, id, json_extract(value, '$.Key'), json_extract(value, '$.Value') FROM json_each(NEW.doc, '$.Tags') WHERE type = 'object';
+        DELETE FROM cvm_instance_security_groups WHERE seq = NEW.seq;
+        INSERT INTO cvm_instance_security_groups (seq, pos, sg_id) SELECT NEW.seq, id, value FROM json_each(NEW.doc, '$.SecurityGroupIds');
+        DELETE FROM cvm_instance_ipv6 WHERE seq = NEW.seq;
+        INSERT INTO cvm_instance_ipv6 (seq, pos, address) SELECT NEW.seq, id, value FROM json_each(NEW.doc, '$.IPv6Addresses');
+      END;
+      CREATE TRIGGER cvm_instances_derived_out AFTER DELETE ON cvm_instances BEGIN
+        DELETE FROM cvm_instance_names WHERE rowid = OLD.seq;
+        DELETE FROM cvm_instance_tags WHERE seq = OLD.seq;
+        DELETE FROM cvm_instance_security_groups WHERE seq = OLD.seq;
+        DELETE FROM cvm_instance_ipv6 WHERE seq = OLD.seq;
+      END;
+      CREATE TRIGGER cvm_instances_name_changed AFTER UPDATE OF seq, instance_name ON cvm_instances
+        WHEN OLD.seq IS NOT NEW.seq OR OLD.instance_name IS NOT NEW.instance_name
+      BEGIN
+        DELETE FROM cvm_instance_names WHERE rowid = OLD.seq;
+        INSERT INTO cvm_instance_names (rowid, name) VALUES (NEW.seq, NEW.instance_name);
+      END;
+      CREATE TRIGGER cvm_instances_doc_changed AFTER UPDATE OF seq, doc ON cvm_instances
+        WHEN OLD.seq IS NOT NEW.seq OR OLD.doc IS NOT NEW.doc
+      BEGIN
+        DELETE FROM cvm_instance_tags WHERE seq = OLD.seq;
+        INSERT INTO cvm_instance_tags (seq, pos, key, value)
+          SELECT NEW.seq, id, json_extract(value, '$.Key'), json_extract(value, '$.Value') FROM json_each(NEW.doc, '$.Tags') WHERE type = 'object';
+        DELETE FROM cvm_instance_security_groups WHERE seq = OLD.seq;
+        INSERT INTO cvm_instance_security_groups (seq, pos, sg_id) SELECT NEW.seq, id, value FROM json_each(NEW.doc, '$.SecurityGroupIds');
+        DELETE FROM cvm_instance_ipv6 WHERE seq = OLD.seq;
+        INSERT INTO cvm_instance_ipv6 (seq, pos, address) SELECT NEW.seq, id, value FROM json_each(NEW.doc, '$.IPv6Addresses');
+      END;
+
+      -- uuid, private-ip-address and public-ip-address (the unique index on private_ip leads with subnet_id).
+      CREATE INDEX cvm_instances_uuid ON cvm_instances(account_uin, region, uuid);
+      CREATE INDEX cvm_instances_private_address ON cvm_instances(account_uin, region, private_ip);
+      CREATE INDEX cvm_instances_public_address ON cvm_instances(account_uin, region, public_ip);
+      -- host-id and dedicated-cluster-id: the filter's SQL is this very expression (indexed-filters.ts).
+      CREATE INDEX cvm_instances_host ON cvm_instances(account_uin, region, json_extract(doc, '$.Placement.HostId'));
+      CREATE INDEX cvm_instances_dedicated_cluster ON cvm_instances(account_uin, region, json_extract(doc, '$.DedicatedClusterId'));
+    `,
+  },
 ];

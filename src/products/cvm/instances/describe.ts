@@ -9,9 +9,10 @@ import { checkFilters } from "../filters.js";
 import { checkInstanceIds } from "../ids.js";
 import { ipToNumber } from "../network/ipv4.js";
 import { readPage } from "../paging.js";
+import { dedicatedClusterCondition, hostIdCondition, instanceNameCondition, ipv6AddressCondition, securityGroupCondition, tagKeyCondition, tagPairCondition, tagValueCondition } from "./indexed-filters.js";
 import { malformed, malformedIp, zoneNotInRegion } from "./messages.js";
 import { openInstances } from "./open.js";
-import type { Condition } from "./repository.js";
+import type { Condition, FacetColumn } from "./repository.js";
 
 type Filter = M.Filter;
 
@@ -39,15 +40,9 @@ function columnIn(column: string) {
   return (values: readonly string[]): Condition => ({ sql: `${column} IN (${placeholders(values)})`, params: [...values] });
 }
 
-function docListContains(path: string) {
-  return (values: readonly string[]): Condition => ({
-    sql: `EXISTS (SELECT 1 FROM json_each(doc, '${path}') WHERE value IN (${placeholders(values)}))`,
-    params: [...values],
-  });
-}
-
-function docFieldIn(path: string) {
-  return (values: readonly string[]): Condition => ({ sql: `json_extract(doc, '${path}') IN (${placeholders(values)})`, params: [...values] });
+/** columnIn for a column that cvm_instance_facets also has (repository.ts: counted from the facets). */
+function facetIn(column: FacetColumn) {
+  return (values: readonly (string | number)[]): Condition => ({ sql: `${column} IN (${placeholders(values)})`, params: [...values], facet: column });
 }
 
 /** `2023-06-01 00:00:00` (UTC) → milliseconds. */
@@ -72,31 +67,24 @@ const IPV6_RE = /^[0-9a-fA-F:.]{2,45}$/;
 const UUID_FORMAT: LocalizedText = { en: "32 hexadecimal digits grouped 8-4-4-4-12", zh: "按 8-4-4-4-12 分组的 32 位十六进制数" };
 
 const FILTER_RULES: Record<string, FilterRule> = {
-  "zone": { condition: columnIn("zone") },
-  "project-id": { check: valueCheck(/^\d{1,10}$/, "InvalidParameterValue", { en: "project id", zh: "项目 ID" }, { en: "a non-negative integer of at most 10 digits", zh: "不超过 10 位的非负整数" }), condition: (v) => columnIn("project_id")(v.map(Number) as unknown as string[]) },
-  "host-id": { check: idCheck(/^host-[a-z0-9]{8}$/, "InvalidHostId.Malformed", { en: "dedicated host id", zh: "专用宿主机 ID" }, "host"), condition: docFieldIn("$.Placement.HostId") },
-  "dedicated-cluster-id": { condition: docFieldIn("$.DedicatedClusterId") },
-  "vpc-id": { check: idCheck(/^vpc-[a-z0-9]{8}$/, "InvalidParameterValue.VpcIdMalformed", { en: "VPC id", zh: "私有网络 ID" }, "vpc"), condition: columnIn("vpc_id") },
-  "subnet-id": { check: idCheck(/^subnet-[a-z0-9]{8}$/, "InvalidParameterValue.SubnetIdMalformed", { en: "subnet id", zh: "子网 ID" }, "subnet"), condition: columnIn("subnet_id") },
+  "zone": { condition: facetIn("zone") },
+  "project-id": { check: valueCheck(/^\d{1,10}$/, "InvalidParameterValue", { en: "project id", zh: "项目 ID" }, { en: "a non-negative integer of at most 10 digits", zh: "不超过 10 位的非负整数" }), condition: (v) => facetIn("project_id")(v.map(Number)) },
+  "host-id": { check: idCheck(/^host-[a-z0-9]{8}$/, "InvalidHostId.Malformed", { en: "dedicated host id", zh: "专用宿主机 ID" }, "host"), condition: hostIdCondition },
+  "dedicated-cluster-id": { condition: dedicatedClusterCondition },
+  "vpc-id": { check: idCheck(/^vpc-[a-z0-9]{8}$/, "InvalidParameterValue.VpcIdMalformed", { en: "VPC id", zh: "私有网络 ID" }, "vpc"), condition: facetIn("vpc_id") },
+  "subnet-id": { check: idCheck(/^subnet-[a-z0-9]{8}$/, "InvalidParameterValue.SubnetIdMalformed", { en: "subnet id", zh: "子网 ID" }, "subnet"), condition: facetIn("subnet_id") },
   "instance-id": { check: idCheck(/^ins-[a-z0-9]{8}$/, "InvalidParameterValue.InstanceIdMalformed", { en: "instance id", zh: "实例 ID" }, "ins"), condition: columnIn("instance_id") },
   "uuid": { check: valueCheck(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "InvalidParameterValue.UuidMalformed", { en: "UUID", zh: "UUID" }, UUID_FORMAT), condition: (v) => columnIn("uuid")(v.map((u) => u.toLowerCase())) },
-  "security-group-id": { check: idCheck(/^sg-[a-z0-9]{8}$/, "InvalidSgId.Malformed", { en: "security group id", zh: "安全组 ID" }, "sg"), condition: docListContains("$.SecurityGroupIds") },
-  // A substring match, ASCII case-insensitive. instr(), not LIKE: SQLite refuses LIKE patterns over
-  // 50,000 bytes, well within the 64 KiB a parameter string may have, and instr() needs no escaping.
-  "instance-name": {
-    condition: (values) => ({ sql: values.map(() => "instr(lower(instance_name), lower(?)) > 0").join(" OR "), params: [...values] }),
-  },
-  "instance-charge-type": { condition: columnIn("charge_type") },
-  "instance-state": { condition: columnIn("state") },
+  "security-group-id": { check: idCheck(/^sg-[a-z0-9]{8}$/, "InvalidSgId.Malformed", { en: "security group id", zh: "安全组 ID" }, "sg"), condition: securityGroupCondition },
+  // A substring match, ASCII case-insensitive, through the trigram index of names (indexed-filters.ts).
+  "instance-name": { condition: instanceNameCondition },
+  "instance-charge-type": { condition: facetIn("charge_type") },
+  "instance-state": { condition: facetIn("state") },
   "private-ip-address": { check: ipCheck, condition: columnIn("private_ip") },
   "public-ip-address": { check: ipCheck, condition: columnIn("public_ip") },
-  "ipv6-address": { check: valueCheck(IPV6_RE, "InvalidParameterValue.IPv6AddressMalformed", { en: "IPv6 address", zh: "IPv6 地址" }, { en: "an IPv6 address such as 2402:4e00::1", zh: "形如 2402:4e00::1 的 IPv6 地址" }), condition: docListContains("$.IPv6Addresses") },
-  "tag-key": {
-    condition: (values) => ({ sql: `EXISTS (SELECT 1 FROM json_each(doc, '$.Tags') WHERE json_extract(value, '$.Key') IN (${placeholders(values)}))`, params: [...values] }),
-  },
-  "tag-value": {
-    condition: (values) => ({ sql: `EXISTS (SELECT 1 FROM json_each(doc, '$.Tags') WHERE json_extract(value, '$.Value') IN (${placeholders(values)}))`, params: [...values] }),
-  },
+  "ipv6-address": { check: valueCheck(IPV6_RE, "InvalidParameterValue.IPv6AddressMalformed", { en: "IPv6 address", zh: "IPv6 地址" }, { en: "an IPv6 address such as 2402:4e00::1", zh: "形如 2402:4e00::1 的 IPv6 地址" }), condition: ipv6AddressCondition },
+  "tag-key": { condition: tagKeyCondition },
+  "tag-value": { condition: tagValueCondition },
   "creation-start-time": {
     condition: (values, where) => ({ sql: values.map(() => "created_at >= ?").join(" OR "), params: values.map((v, i) => parseFilterTime(v, `${where}.${i}`)) }),
   },
@@ -105,14 +93,7 @@ const FILTER_RULES: Record<string, FilterRule> = {
   },
 };
 
-function tagPairCondition(key: string, values: readonly string[]): Condition {
-  return {
-    sql: `EXISTS (SELECT 1 FROM json_each(doc, '$.Tags') WHERE json_extract(value, '$.Key') = ? AND json_extract(value, '$.Value') IN (${placeholders(values)}))`,
-    params: [key, ...values],
-  };
-}
-
-function conditionsFor(filters: readonly Filter[], region: string): Condition[] {
+export function conditionsFor(filters: readonly Filter[], region: string): Condition[] {
   checkFilters(filters, { names: Object.keys(FILTER_RULES), allowTagKey: true });
   return filters.flatMap((filter, i) => {
     // As in every filtered Describe (applyFilters): a filter with no values constrains nothing.

@@ -153,13 +153,68 @@ const CLOSE_BRACKET = Buffer.from("]");
 export interface Condition {
   sql: string;
   params: unknown[];
+  /**
+   * Set when the condition reads only this facet column, which cvm_instance_facets also has: its count is
+   * then a sum over a few facet rows, and its pages are read from the listing index, which covers the facets.
+   */
+  facet?: FacetColumn;
 }
+
+export type FacetColumn = "zone" | "state" | "charge_type" | "project_id" | "vpc_id" | "subnet_id";
+
+/** The index that finds the instances of one facet value (charge types are too few to deserve one). */
+const FACET_INDEXES: Partial<Record<FacetColumn, string>> = {
+  zone: "cvm_instances_quota",
+  state: "cvm_instances_state",
+  vpc_id: "cvm_instances_vpc",
+  project_id: "cvm_instances_project",
+  subnet_id: "cvm_instances_private_ip",
+};
+
+/** What a listing reads of each row: enough to order it, find its cached view, and show its settled fields. */
+type ListedRow = [seq: number, createdAt: number, version: number, state: string, latestOperationState: string | null];
+
+/**
+ * Where the last forward page of a filtered listing ended, so that the next page (Offset = where it ended)
+ * continues from that row instead of skipping Offset rows again: paging through N instances costs N, not N².
+ * Exact while the account's change version is the one it was recorded at (no instance entered, left or moved).
+ */
+interface ListingCursor {
+  version: number;
+  nextOffset: number;
+  createdAt: number;
+  seq: number;
+}
+
+const MAX_CURSORS = 1000;
+const cursorsByDb = new WeakMap<SqliteDatabase, Map<string, ListingCursor>>();
+
+function cursorsOf(db: SqliteDatabase): Map<string, ListingCursor> {
+  let cursors = cursorsByDb.get(db);
+  if (!cursors) {
+    cursors = new Map();
+    cursorsByDb.set(db, cursors);
+  }
+  return cursors;
+}
+
+/** When a listing reads a facet filter's matches through that facet's index instead of walking the listing index. */
+export interface ListingPlan {
+  /** How many listing index entries a page may be expected to walk before its facet's index is used instead. */
+  sparseScanLimit: number;
+  /** How many instances a facet's index may find, at most, for them to be sorted in memory. */
+  smallMatchSet: number;
+}
+
+export const DEFAULT_LISTING_PLAN: ListingPlan = { sparseScanLimit: 20_000, smallMatchSet: 5_000 };
+const LISTED = "seq, created_at, view_version, state, latest_operation_state";
 
 export class InstanceRepository {
   constructor(
     private readonly db: SqliteDatabase,
     readonly account: string,
     readonly region: string,
+    private readonly plan: ListingPlan = DEFAULT_LISTING_PLAN,
   ) {}
 
   /** Applies every transition that is due by `now`. */
@@ -210,12 +265,70 @@ export class InstanceRepository {
     return new Map(rows.map((row) => [row.instance_id, fromRow(row)]));
   }
 
-  /** The WHERE clause for the account's instances in the region that match every condition, and the total count. */
-  private filtered(conditions: readonly Condition[]): { where: string; params: unknown[]; total: number } {
+  /**
+   * The page of the account's instances in the region that match every condition, in creation order, and
+   * how many match in all. Facet conditions are counted from cvm_instance_facets and paged through the
+   * listing index: from its start, from its end (a page nearer the end than the start), or from where the
+   * previous page ended. Other conditions (ids, addresses, names, tags) are answered through their own
+   * indexes, and their few matching rows sorted.
+   */
+  private listing(conditions: readonly Condition[], page: Page): { total: number; rows: ListedRow[] } {
     const where = ["account_uin = ?", "region = ?", ...conditions.map((c) => `(${c.sql})`)].join(" AND ");
     const params = [this.account, this.region, ...conditions.flatMap((c) => c.params)];
-    const total = conditions.length === 0 ? this.count() : (prepared(this.db, `SELECT COUNT(*) AS n FROM cvm_instances WHERE ${where}`).get(...params) as { n: number }).n;
-    return { where, params, total };
+    const select = (sql: string, ...extra: unknown[]) => prepared(this.db, sql).raw().all(...params, ...extra) as ListedRow[];
+    // `+`: sorted after the rows are found, so that the planner does not walk the listing index for its order.
+    const selective = (index?: string) =>
+      select(`SELECT ${LISTED} FROM cvm_instances ${index ? `INDEXED BY ${index} ` : ""}WHERE ${where} ORDER BY +created_at, +seq LIMIT ? OFFSET ?`, page.limit, page.offset);
+
+    if (!conditions.every((c) => c.facet !== undefined)) {
+      const total = (prepared(this.db, `SELECT COUNT(*) FROM cvm_instances WHERE ${where}`).pluck().get(...params) as number);
+      return { total, rows: page.offset >= total ? [] : selective() };
+    }
+    const all = this.count();
+    const total = conditions.length === 0 ? all : this.facetCount(conditions);
+    if (page.offset >= total) return { total, rows: [] };
+    const limit = Math.min(page.limit, total - page.offset);
+    if (((page.offset + limit) * all) / total > this.plan.sparseScanLimit) {
+      // Matches too sparse to find by walking the listing: through the index of the most selective facet
+      // condition, if it finds few enough instances to sort.
+      const narrowest = conditions
+        .filter((c) => FACET_INDEXES[c.facet!] !== undefined)
+        .map((c) => ({ index: FACET_INDEXES[c.facet!]!, count: this.facetCount([c]) }))
+        .sort((a, b) => a.count - b.count)[0];
+      if (narrowest !== undefined && narrowest.count <= this.plan.smallMatchSet) return { total, rows: selective(narrowest.index) };
+    }
+
+    const cursors = cursorsOf(this.db);
+    const signature = `${where}\u0000${JSON.stringify(params)}`;
+    const version = this.version();
+    const cursor = cursors.get(signature);
+    let rows: ListedRow[];
+    if (cursor !== undefined && cursor.version === version && cursor.nextOffset === page.offset) {
+      // The range starts at the cursor's created_at (an index range), and the few rows of that same time
+      // up to the cursor's seq are skipped.
+      rows = select(
+        `SELECT ${LISTED} FROM cvm_instances INDEXED BY cvm_instances_listing WHERE ${where} AND created_at >= ? AND (created_at > ? OR seq > ?) ORDER BY created_at, seq LIMIT ?`,
+        cursor.createdAt,
+        cursor.createdAt,
+        cursor.seq,
+        limit,
+      );
+    } else if (page.offset > total - page.offset - limit) {
+      rows = select(
+        `SELECT ${LISTED} FROM cvm_instances INDEXED BY cvm_instances_listing WHERE ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`,
+        limit,
+        total - page.offset - limit,
+      ).reverse();
+    } else {
+      rows = select(`SELECT ${LISTED} FROM cvm_instances INDEXED BY cvm_instances_listing WHERE ${where} ORDER BY created_at, seq LIMIT ? OFFSET ?`, limit, page.offset);
+    }
+    const last = rows[rows.length - 1];
+    if (last !== undefined) {
+      cursors.delete(signature);
+      if (cursors.size >= MAX_CURSORS) cursors.delete(cursors.keys().next().value!);
+      cursors.set(signature, { version, nextOffset: page.offset + rows.length, createdAt: last[1], seq: last[0] });
+    }
+    return { total, rows };
   }
 
   /**
@@ -224,15 +337,9 @@ export class InstanceRepository {
    * hold in their current version have their stored view read (in the same transaction).
    */
   listViews(conditions: readonly Condition[], page: Page): { total: number; instances: RawJson } {
-    const { where, params, total } = this.filtered(conditions);
-    const rows = prepared(
-      this.db,
-      `SELECT seq, view_version, state, latest_operation_state FROM cvm_instances WHERE ${where} ORDER BY created_at, seq LIMIT ? OFFSET ?`,
-    )
-      .raw()
-      .all(...params, page.limit, page.offset) as Array<[seq: number, version: number, state: string, latestOperationState: string | null]>;
+    const { total, rows } = this.listing(conditions, page);
     const cache = viewCacheOf(this.db);
-    const jsons = rows.map(([seq, version, state, latestOperationState]) => cache.get(seq, version, state, latestOperationState));
+    const jsons = rows.map(([seq, , version, state, latestOperationState]) => cache.get(seq, version, state, latestOperationState));
     const missing = rows.filter((_, i) => jsons[i] === undefined).map(([seq]) => seq);
     if (missing.length > 0) {
       const views = new Map(
@@ -240,7 +347,7 @@ export class InstanceRepository {
           .raw()
           .all(JSON.stringify(missing)) as Array<[number, Buffer]>,
       );
-      rows.forEach(([seq, version, state, latestOperationState], i) => {
+      rows.forEach(([seq, , version, state, latestOperationState], i) => {
         jsons[i] ??= cache.put(seq, version, state, latestOperationState, views.get(seq)!);
       });
     }
@@ -250,10 +357,27 @@ export class InstanceRepository {
   }
 
   listStates(conditions: readonly Condition[], page: Page): { total: number; states: Array<{ InstanceId: string; InstanceState: string }> } {
-    const { where, params, total } = this.filtered(conditions);
-    const states = prepared(this.db, `SELECT instance_id AS InstanceId, state AS InstanceState FROM cvm_instances WHERE ${where} ORDER BY created_at, seq LIMIT ? OFFSET ?`)
-      .all(...params, page.limit, page.offset) as Array<{ InstanceId: string; InstanceState: string }>;
-    return { total, states };
+    const { total, rows } = this.listing(conditions, page);
+    if (rows.length === 0) return { total, states: [] };
+    const ids = new Map(
+      prepared(this.db, "SELECT seq, instance_id FROM cvm_instances WHERE seq IN (SELECT value FROM json_each(?))")
+        .raw()
+        .all(JSON.stringify(rows.map(([seq]) => seq))) as Array<[number, string]>,
+    );
+    return { total, states: rows.map(([seq, , , state]) => ({ InstanceId: ids.get(seq)!, InstanceState: state })) };
+  }
+
+  /** How many of the account's instances in the region match every one of these facet conditions. */
+  private facetCount(conditions: readonly Condition[]): number {
+    const where = ["account_uin = ?", "region = ?", ...conditions.map((c) => `(${c.sql})`)].join(" AND ");
+    return prepared(this.db, `SELECT COALESCE(SUM(n), 0) FROM cvm_instance_facets WHERE ${where}`)
+      .pluck()
+      .get(this.account, this.region, ...conditions.flatMap((c) => c.params)) as number;
+  }
+
+  /** Changes whenever an instance of the account in the region is created, deleted or moves between facets. */
+  private version(): number {
+    return (prepared(this.db, "SELECT version FROM cvm_instance_counts WHERE account_uin = ? AND region = ?").pluck().get(this.account, this.region) as number | undefined) ?? 0;
   }
 
   /** How many instances the account has in the region, from the counts the triggers keep. */
