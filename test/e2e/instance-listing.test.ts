@@ -6,7 +6,8 @@
 import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
 import { beforeEach, describe, expect, it } from "vitest";
 import { conditionsFor } from "../../src/products/cvm/instances/describe.js";
-import { DEFAULT_LISTING_PLAN, InstanceRepository, type ListingPlan } from "../../src/products/cvm/instances/repository.js";
+import { InstanceRepository } from "../../src/products/cvm/instances/repository.js";
+import { DEFAULT_LISTING_PLAN, type ListingPlan } from "../../src/store/listing.js";
 import { launchInstances, SETTLE_MS, stopInstances, useTestServer } from "../helpers/instances.js";
 
 const env = useTestServer();

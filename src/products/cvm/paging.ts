@@ -1,13 +1,11 @@
 // Offset/Limit as every CVM list API documents them: Offset ≥ 0 (default 0), Limit 1..100 (default 20).
 import { apiError } from "../../protocol/errors.js";
+import type { Page } from "../../store/listing.js";
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
 
-export interface Page {
-  offset: number;
-  limit: number;
-}
+export type { Page };
 
 export function readPage(req: { Offset?: number; Limit?: number }): Page {
   const offset = req.Offset ?? 0;

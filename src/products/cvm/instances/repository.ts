@@ -6,6 +6,7 @@ import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v
 import type { SqliteDatabase } from "../../../store/sqlite.js";
 import type { Page } from "../paging.js";
 import { RawJson } from "../../../protocol/raw-json.js";
+import { DEFAULT_LISTING_PLAN, Listing, type Condition, type ListingPlan, type ListingTable } from "../../../store/listing.js";
 import { prepared } from "../../../store/statements.js";
 import { DELETED } from "./states.js";
 import { newViewVersion, viewCacheOf } from "./view-cache.js";
@@ -149,73 +150,42 @@ function viewOf(r: InstanceRecord): Buffer {
 const OPEN_BRACKET = Buffer.from("[");
 const CLOSE_BRACKET = Buffer.from("]");
 
-/** A SQL condition over cvm_instances, with its parameters. */
-export interface Condition {
-  sql: string;
-  params: unknown[];
-  /**
-   * Set when the condition reads only this facet column, which cvm_instance_facets also has: its count is
-   * then a sum over a few facet rows, and its pages are read from the listing index, which covers the facets.
-   */
-  facet?: FacetColumn;
-}
+export type { Condition };
 
+/** The facet columns: cvm_instance_facets counts instances per combination of them (schema.ts, cvm/3). */
 export type FacetColumn = "zone" | "state" | "charge_type" | "project_id" | "vpc_id" | "subnet_id";
 
-/** The index that finds the instances of one facet value (charge types are too few to deserve one). */
-const FACET_INDEXES: Partial<Record<FacetColumn, string>> = {
-  zone: "cvm_instances_quota",
-  state: "cvm_instances_state",
-  vpc_id: "cvm_instances_vpc",
-  project_id: "cvm_instances_project",
-  subnet_id: "cvm_instances_private_ip",
+const INSTANCE_LISTING: ListingTable = {
+  table: "cvm_instances",
+  listingIndex: "cvm_instances_listing",
+  listed: ["seq", "created_at", "view_version", "state", "latest_operation_state"],
+  facetTable: "cvm_instance_facets",
+  countTable: "cvm_instance_counts",
+  // Charge types are too few to deserve an index; zones are found through the quota index, subnets through
+  // the private IP index.
+  facetIndexes: {
+    zone: "cvm_instances_quota",
+    state: "cvm_instances_state",
+    vpc_id: "cvm_instances_vpc",
+    project_id: "cvm_instances_project",
+    subnet_id: "cvm_instances_private_ip",
+  } satisfies Partial<Record<FacetColumn, string>>,
 };
 
 /** What a listing reads of each row: enough to order it, find its cached view, and show its settled fields. */
-type ListedRow = [seq: number, createdAt: number, version: number, state: string, latestOperationState: string | null];
-
-/**
- * Where the last forward page of a filtered listing ended, so that the next page (Offset = where it ended)
- * continues from that row instead of skipping Offset rows again: paging through N instances costs N, not N².
- * Exact while the account's change version is the one it was recorded at (no instance entered, left or moved).
- */
-interface ListingCursor {
-  version: number;
-  nextOffset: number;
-  createdAt: number;
-  seq: number;
-}
-
-const MAX_CURSORS = 1000;
-const cursorsByDb = new WeakMap<SqliteDatabase, Map<string, ListingCursor>>();
-
-function cursorsOf(db: SqliteDatabase): Map<string, ListingCursor> {
-  let cursors = cursorsByDb.get(db);
-  if (!cursors) {
-    cursors = new Map();
-    cursorsByDb.set(db, cursors);
-  }
-  return cursors;
-}
-
-/** When a listing reads a facet filter's matches through that facet's index instead of walking the listing index. */
-export interface ListingPlan {
-  /** How many listing index entries a page may be expected to walk before its facet's index is used instead. */
-  sparseScanLimit: number;
-  /** How many instances a facet's index may find, at most, for them to be sorted in memory. */
-  smallMatchSet: number;
-}
-
-export const DEFAULT_LISTING_PLAN: ListingPlan = { sparseScanLimit: 20_000, smallMatchSet: 5_000 };
-const LISTED = "seq, created_at, view_version, state, latest_operation_state";
+type ListedInstance = [seq: number, createdAt: number, version: number, state: string, latestOperationState: string | null];
 
 export class InstanceRepository {
   constructor(
     private readonly db: SqliteDatabase,
     readonly account: string,
     readonly region: string,
-    private readonly plan: ListingPlan = DEFAULT_LISTING_PLAN,
-  ) {}
+    plan: ListingPlan = DEFAULT_LISTING_PLAN,
+  ) {
+    this.listing = new Listing(db, INSTANCE_LISTING, plan);
+  }
+
+  private readonly listing: Listing;
 
   /** Applies every transition that is due by `now`. */
   settle(now: number): void {
@@ -266,78 +236,12 @@ export class InstanceRepository {
   }
 
   /**
-   * The page of the account's instances in the region that match every condition, in creation order, and
-   * how many match in all. Facet conditions are counted from cvm_instance_facets and paged through the
-   * listing index: from its start, from its end (a page nearer the end than the start), or from where the
-   * previous page ended. Other conditions (ids, addresses, names, tags) are answered through their own
-   * indexes, and their few matching rows sorted.
-   */
-  private listing(conditions: readonly Condition[], page: Page): { total: number; rows: ListedRow[] } {
-    const where = ["account_uin = ?", "region = ?", ...conditions.map((c) => `(${c.sql})`)].join(" AND ");
-    const params = [this.account, this.region, ...conditions.flatMap((c) => c.params)];
-    const select = (sql: string, ...extra: unknown[]) => prepared(this.db, sql).raw().all(...params, ...extra) as ListedRow[];
-    // `+`: sorted after the rows are found, so that the planner does not walk the listing index for its order.
-    const selective = (index?: string) =>
-      select(`SELECT ${LISTED} FROM cvm_instances ${index ? `INDEXED BY ${index} ` : ""}WHERE ${where} ORDER BY +created_at, +seq LIMIT ? OFFSET ?`, page.limit, page.offset);
-
-    if (!conditions.every((c) => c.facet !== undefined)) {
-      const total = (prepared(this.db, `SELECT COUNT(*) FROM cvm_instances WHERE ${where}`).pluck().get(...params) as number);
-      return { total, rows: page.offset >= total ? [] : selective() };
-    }
-    const all = this.count();
-    const total = conditions.length === 0 ? all : this.facetCount(conditions);
-    if (page.offset >= total) return { total, rows: [] };
-    const limit = Math.min(page.limit, total - page.offset);
-    if (((page.offset + limit) * all) / total > this.plan.sparseScanLimit) {
-      // Matches too sparse to find by walking the listing: through the index of the most selective facet
-      // condition, if it finds few enough instances to sort.
-      const narrowest = conditions
-        .filter((c) => FACET_INDEXES[c.facet!] !== undefined)
-        .map((c) => ({ index: FACET_INDEXES[c.facet!]!, count: this.facetCount([c]) }))
-        .sort((a, b) => a.count - b.count)[0];
-      if (narrowest !== undefined && narrowest.count <= this.plan.smallMatchSet) return { total, rows: selective(narrowest.index) };
-    }
-
-    const cursors = cursorsOf(this.db);
-    const signature = `${where}\u0000${JSON.stringify(params)}`;
-    const version = this.version();
-    const cursor = cursors.get(signature);
-    let rows: ListedRow[];
-    if (cursor !== undefined && cursor.version === version && cursor.nextOffset === page.offset) {
-      // The range starts at the cursor's created_at (an index range), and the few rows of that same time
-      // up to the cursor's seq are skipped.
-      rows = select(
-        `SELECT ${LISTED} FROM cvm_instances INDEXED BY cvm_instances_listing WHERE ${where} AND created_at >= ? AND (created_at > ? OR seq > ?) ORDER BY created_at, seq LIMIT ?`,
-        cursor.createdAt,
-        cursor.createdAt,
-        cursor.seq,
-        limit,
-      );
-    } else if (page.offset > total - page.offset - limit) {
-      rows = select(
-        `SELECT ${LISTED} FROM cvm_instances INDEXED BY cvm_instances_listing WHERE ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`,
-        limit,
-        total - page.offset - limit,
-      ).reverse();
-    } else {
-      rows = select(`SELECT ${LISTED} FROM cvm_instances INDEXED BY cvm_instances_listing WHERE ${where} ORDER BY created_at, seq LIMIT ? OFFSET ?`, limit, page.offset);
-    }
-    const last = rows[rows.length - 1];
-    if (last !== undefined) {
-      cursors.delete(signature);
-      if (cursors.size >= MAX_CURSORS) cursors.delete(cursors.keys().next().value!);
-      cursors.set(signature, { version, nextOffset: page.offset + rows.length, createdAt: last[1], seq: last[0] });
-    }
-    return { total, rows };
-  }
-
-  /**
    * A page of Instance objects (in creation order) as one JSON array, ready for the answer. The page query
    * reads no view: each instance's finished JSON comes from the view cache, and only the rows it does not
    * hold in their current version have their stored view read (in the same transaction).
    */
   listViews(conditions: readonly Condition[], page: Page): { total: number; instances: RawJson } {
-    const { total, rows } = this.listing(conditions, page);
+    const { total, rows } = this.listing.page<ListedInstance>(this, conditions, page);
     const cache = viewCacheOf(this.db);
     const jsons = rows.map(([seq, , version, state, latestOperationState]) => cache.get(seq, version, state, latestOperationState));
     const missing = rows.filter((_, i) => jsons[i] === undefined).map(([seq]) => seq);
@@ -357,7 +261,7 @@ export class InstanceRepository {
   }
 
   listStates(conditions: readonly Condition[], page: Page): { total: number; states: Array<{ InstanceId: string; InstanceState: string }> } {
-    const { total, rows } = this.listing(conditions, page);
+    const { total, rows } = this.listing.page<ListedInstance>(this, conditions, page);
     if (rows.length === 0) return { total, states: [] };
     const ids = new Map(
       prepared(this.db, "SELECT seq, instance_id FROM cvm_instances WHERE seq IN (SELECT value FROM json_each(?))")
@@ -367,23 +271,9 @@ export class InstanceRepository {
     return { total, states: rows.map(([seq, , , state]) => ({ InstanceId: ids.get(seq)!, InstanceState: state })) };
   }
 
-  /** How many of the account's instances in the region match every one of these facet conditions. */
-  private facetCount(conditions: readonly Condition[]): number {
-    const where = ["account_uin = ?", "region = ?", ...conditions.map((c) => `(${c.sql})`)].join(" AND ");
-    return prepared(this.db, `SELECT COALESCE(SUM(n), 0) FROM cvm_instance_facets WHERE ${where}`)
-      .pluck()
-      .get(this.account, this.region, ...conditions.flatMap((c) => c.params)) as number;
-  }
-
-  /** Changes whenever an instance of the account in the region is created, deleted or moves between facets. */
-  private version(): number {
-    return (prepared(this.db, "SELECT version FROM cvm_instance_counts WHERE account_uin = ? AND region = ?").pluck().get(this.account, this.region) as number | undefined) ?? 0;
-  }
-
   /** How many instances the account has in the region, from the counts the triggers keep. */
   count(): number {
-    const row = prepared(this.db, "SELECT n FROM cvm_instance_counts WHERE account_uin = ? AND region = ?").get(this.account, this.region) as { n: number } | undefined;
-    return row?.n ?? 0;
+    return this.listing.count(this);
   }
 
   /** How many instances of a charge type the account has in a zone (for quotas). */

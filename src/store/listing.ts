@@ -1,0 +1,166 @@
+// Filtered, paged listings of one resource table, for every Describe action: a page in creation order and
+// the exact count of what matches, at a cost that follows the page, not the number of rows stored.
+//
+// A resource table that lists this way has:
+//   - `seq INTEGER PRIMARY KEY` (creation order within a time) and `created_at`, and columns account_uin, region;
+//   - a covering listing index on (account_uin, region, created_at, seq, <listed columns>, <facet columns>);
+//   - a facet table (account_uin, region, <facet columns>, n) kept by triggers: rows per combination of the
+//     low-cardinality columns that filters name (zone, state, …), so that counting them is a sum of a few rows;
+//   - a count table (account_uin, region, n, version): all rows, and a version the same triggers bump
+//     whenever a row enters, leaves or moves between facets.
+// Conditions on facet columns are counted from the facets and paged through the listing index: from its
+// start, from its end (a page nearer the end than the start), or from where the previous page of the same
+// listing ended. Facet matches too sparse to find that way are read through the narrowest facet's own index.
+// Any other condition (ids, addresses, names, tags) is answered through its own index, its matches sorted.
+import type { SqliteDatabase } from "./sqlite.js";
+import { prepared } from "./statements.js";
+
+/** A SQL condition over the resource table, with its parameters. */
+export interface Condition {
+  sql: string;
+  params: unknown[];
+  /** The facet column the condition reads, alone; the facet table has it too. */
+  facet?: string;
+}
+
+export interface ListingTable {
+  table: string;
+  /** The covering index in listing order. */
+  listingIndex: string;
+  /** The columns a page reads, starting with seq and created_at, all in the listing index. */
+  listed: readonly string[];
+  facetTable: string;
+  countTable: string;
+  /** The index that finds the rows of one value of a facet column; a facet without one is never sparse-read. */
+  facetIndexes: Readonly<Record<string, string>>;
+}
+
+/** When a listing reads a facet filter's matches through that facet's index instead of walking the listing index. */
+export interface ListingPlan {
+  /** How many listing index entries a page may be expected to walk before its facet's index is used instead. */
+  sparseScanLimit: number;
+  /** How many rows a facet's index may find, at most, for them to be sorted in memory. */
+  smallMatchSet: number;
+}
+
+export const DEFAULT_LISTING_PLAN: ListingPlan = { sparseScanLimit: 20_000, smallMatchSet: 5_000 };
+
+export interface Page {
+  offset: number;
+  limit: number;
+}
+
+/** A row as a page reads it: seq and created_at first, then the rest of ListingTable.listed. */
+export type ListedRow = [seq: number, createdAt: number, ...rest: unknown[]];
+
+/**
+ * Where the last forward page of a listing ended, so that the next page (Offset = where it ended) continues
+ * from that row instead of skipping Offset rows again. Exact while the version is the one it was recorded at.
+ */
+interface ListingCursor {
+  version: number;
+  nextOffset: number;
+  createdAt: number;
+  seq: number;
+}
+
+const MAX_CURSORS = 1000;
+const cursorsByDb = new WeakMap<SqliteDatabase, Map<string, ListingCursor>>();
+
+function cursorsOf(db: SqliteDatabase): Map<string, ListingCursor> {
+  let cursors = cursorsByDb.get(db);
+  if (!cursors) {
+    cursors = new Map();
+    cursorsByDb.set(db, cursors);
+  }
+  return cursors;
+}
+
+export class Listing {
+  private readonly listed: string;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly spec: ListingTable,
+    private readonly plan: ListingPlan = DEFAULT_LISTING_PLAN,
+  ) {
+    this.listed = spec.listed.join(", ");
+  }
+
+  /** The page of the scope's rows that match every condition, in creation order, and how many match in all. */
+  page<Row extends ListedRow>(scope: { account: string; region: string }, conditions: readonly Condition[], page: Page): { total: number; rows: Row[] } {
+    const { table, listingIndex } = this.spec;
+    const where = ["account_uin = ?", "region = ?", ...conditions.map((c) => `(${c.sql})`)].join(" AND ");
+    const params = [scope.account, scope.region, ...conditions.flatMap((c) => c.params)];
+    const select = (sql: string, ...extra: unknown[]) => prepared(this.db, sql).raw().all(...params, ...extra) as Row[];
+    // `+`: sorted after the rows are found, so that the planner does not walk the listing index for its order.
+    const selective = (index?: string) =>
+      select(`SELECT ${this.listed} FROM ${table} ${index ? `INDEXED BY ${index} ` : ""}WHERE ${where} ORDER BY +created_at, +seq LIMIT ? OFFSET ?`, page.limit, page.offset);
+
+    if (!conditions.every((c) => c.facet !== undefined)) {
+      const total = prepared(this.db, `SELECT COUNT(*) FROM ${table} WHERE ${where}`).pluck().get(...params) as number;
+      return { total, rows: page.offset >= total ? [] : selective() };
+    }
+    const all = this.count(scope);
+    const total = conditions.length === 0 ? all : this.facetCount(scope, conditions);
+    if (page.offset >= total) return { total, rows: [] };
+    const limit = Math.min(page.limit, total - page.offset);
+    if (((page.offset + limit) * all) / total > this.plan.sparseScanLimit) {
+      const narrowest = conditions
+        .filter((c) => Object.hasOwn(this.spec.facetIndexes, c.facet!))
+        .map((c) => ({ index: this.spec.facetIndexes[c.facet!]!, count: this.facetCount(scope, [c]) }))
+        .sort((a, b) => a.count - b.count)[0];
+      if (narrowest !== undefined && narrowest.count <= this.plan.smallMatchSet) return { total, rows: selective(narrowest.index) };
+    }
+
+    const cursors = cursorsOf(this.db);
+    const signature = `${table}\u0000${where}\u0000${JSON.stringify(params)}`;
+    const version = this.version(scope);
+    const cursor = cursors.get(signature);
+    let rows: Row[];
+    if (cursor !== undefined && cursor.version === version && cursor.nextOffset === page.offset) {
+      // The range starts at the cursor's created_at (an index range); the few rows of that same time up to
+      // the cursor's seq are skipped.
+      rows = select(
+        `SELECT ${this.listed} FROM ${table} INDEXED BY ${listingIndex} WHERE ${where} AND created_at >= ? AND (created_at > ? OR seq > ?) ORDER BY created_at, seq LIMIT ?`,
+        cursor.createdAt,
+        cursor.createdAt,
+        cursor.seq,
+        limit,
+      );
+    } else if (page.offset > total - page.offset - limit) {
+      rows = select(
+        `SELECT ${this.listed} FROM ${table} INDEXED BY ${listingIndex} WHERE ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`,
+        limit,
+        total - page.offset - limit,
+      ).reverse();
+    } else {
+      rows = select(`SELECT ${this.listed} FROM ${table} INDEXED BY ${listingIndex} WHERE ${where} ORDER BY created_at, seq LIMIT ? OFFSET ?`, limit, page.offset);
+    }
+    const last = rows[rows.length - 1];
+    if (last !== undefined) {
+      cursors.delete(signature);
+      if (cursors.size >= MAX_CURSORS) cursors.delete(cursors.keys().next().value!);
+      cursors.set(signature, { version, nextOffset: page.offset + rows.length, createdAt: last[1], seq: last[0] });
+    }
+    return { total, rows };
+  }
+
+  /** How many rows the scope holds, from the count table. */
+  count(scope: { account: string; region: string }): number {
+    return (prepared(this.db, `SELECT n FROM ${this.spec.countTable} WHERE account_uin = ? AND region = ?`).pluck().get(scope.account, scope.region) as number | undefined) ?? 0;
+  }
+
+  /** How many of the scope's rows match every one of these facet conditions. */
+  private facetCount(scope: { account: string; region: string }, conditions: readonly Condition[]): number {
+    const where = ["account_uin = ?", "region = ?", ...conditions.map((c) => `(${c.sql})`)].join(" AND ");
+    return prepared(this.db, `SELECT COALESCE(SUM(n), 0) FROM ${this.spec.facetTable} WHERE ${where}`)
+      .pluck()
+      .get(scope.account, scope.region, ...conditions.flatMap((c) => c.params)) as number;
+  }
+
+  /** Changes whenever a row of the scope is created, deleted or moves between facets. */
+  private version(scope: { account: string; region: string }): number {
+    return (prepared(this.db, `SELECT version FROM ${this.spec.countTable} WHERE account_uin = ? AND region = ?`).pluck().get(scope.account, scope.region) as number | undefined) ?? 0;
+  }
+}
