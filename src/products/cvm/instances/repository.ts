@@ -8,6 +8,7 @@ import type { Page } from "../paging.js";
 import { RawJson } from "../../../protocol/raw-json.js";
 import { DEFAULT_LISTING_PLAN, Listing, type Condition, type ListingPlan, type ListingTable } from "../../../store/listing.js";
 import { prepared } from "../../../store/statements.js";
+import { newResourceId } from "../ids.js";
 import { DELETED } from "./states.js";
 import { newViewVersion, viewCacheOf } from "./view-cache.js";
 
@@ -226,6 +227,22 @@ export class InstanceRepository {
       .pluck()
       .get(this.account, this.region, instanceId) as number | undefined;
     if (seq !== undefined) viewCacheOf(this.db).forget(seq);
+  }
+
+  /**
+   * A new instance id that no instance of the account in the region has, nor any id in `drawn` (which it
+   * joins). Ids are 8 random characters: among a million instances a drawn id is sometimes taken, and is
+   * then drawn again (an insert with it failed on the unique index, an InternalError).
+   */
+  freshInstanceId(drawn: Set<string>, draw: () => string = () => newResourceId("ins")): string {
+    const taken = prepared(this.db, "SELECT 1 FROM cvm_instances WHERE account_uin = ? AND region = ? AND instance_id = ?").pluck();
+    for (;;) {
+      const id = draw();
+      if (!drawn.has(id) && taken.get(this.account, this.region, id) === undefined) {
+        drawn.add(id);
+        return id;
+      }
+    }
   }
 
   /** The records for these ids, in the order given; ids that do not exist are absent from the map. */

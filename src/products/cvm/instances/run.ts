@@ -556,12 +556,13 @@ export function runInstances(settings: CvmSettings): TypedHandler<M.RunInstances
 
     const launchAt = now + TIMING_PROFILES[settings.timing].launch;
     const taken = new Set<string>();
+    const drawnIds = new Set<string>();
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       const privateIp = network.requestedIps?.[i] ?? net.allocateIp(network.subnet, taken);
       taken.add(privateIp);
       const publicIp = internet.PublicIpAssigned ? net.allocatePublicIp() : null;
-      const instanceId = newResourceId("ins");
+      const instanceId = repo.freshInstanceId(drawnIds);
       const doc: InstanceDoc = {
         Placement: { Zone: zone, ProjectId: req.Placement?.ProjectId ?? 0 },
         CPU: spec.cpu,
