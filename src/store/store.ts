@@ -51,8 +51,12 @@ export function openStore(options: { dataDir: string; inMemory: boolean }, produ
       db.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, JSON.stringify(value));
     },
     reset: () => {
+      // Ordinary and virtual tables. A virtual table's shadow tables (an FTS5 index's) are its own business:
+      // SQLite refuses writes to them in defensive mode, and emptying the virtual table empties them.
       const tables = db
-        .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'")
+        .prepare<[], { name: string }>(
+          "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual') AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'",
+        )
         .all();
       db.transaction(() => {
         db.pragma("defer_foreign_keys = ON");

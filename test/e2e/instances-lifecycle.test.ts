@@ -398,6 +398,51 @@ suite("upgrade", () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it("indexes the names, tags, security groups and addresses of instances stored before cvm/4: the filters find them", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "tclocal-upgrade-"));
+    try {
+      // The schema as cvm/2 left it (before the facet counts and the indexed filters), with an instance in it.
+      const old = openDatabase({ dataDir, inMemory: false }, [...CORE_MIGRATIONS, ...CVM_MIGRATIONS.slice(0, 2)]);
+      const name = "Legacy-数据库-Web";
+      const doc = { Tags: [{ Key: "team", Value: "blue" }, { Key: "部门", Value: "研发" }], SecurityGroupIds: ["sg-old00000"], IPv6Addresses: ["2402:4e00::9"], DedicatedClusterId: "" };
+      old
+        .prepare(
+          `INSERT INTO cvm_instances (account_uin, region, instance_id, uuid, zone, project_id, instance_type, instance_name, charge_type,
+             image_id, state, latest_operation, latest_operation_state, vpc_id, subnet_id, private_ip, created_at, doc, view)
+           VALUES ('100000000001', 'ap-guangzhou', 'ins-old00001', '00000000-0000-4000-8000-000000000009', 'ap-guangzhou-3', 0, 'S5.MEDIUM4', ?,
+             'POSTPAID_BY_HOUR', 'img-9qabwvbn', 'RUNNING', 'RunInstances', 'SUCCESS', 'vpc-old00000', 'subnet-old00000', '10.0.0.2', ?, ?, ?)`,
+        )
+        .run(name, Date.parse("2026-01-01T00:00:00Z"), JSON.stringify(doc), Buffer.from(JSON.stringify({ InstanceId: "ins-old00001", InstanceName: name })));
+      old.close();
+
+      const upgraded = await startTestServer({ inMemory: false, dataDir });
+      try {
+        const c = cvmClient(upgraded);
+        const found = async (filter: string, values: string[]) => {
+          const answer = await c.DescribeInstances({ Filters: [{ Name: filter, Values: values }] });
+          return [filter, answer.TotalCount, answer.InstanceSet!.map((i) => i.InstanceId)];
+        };
+        const cases: Array<[string, string[]]> = [
+          ["instance-name", ["legacy"]], ["instance-name", ["数据库"]], ["instance-name", ["DB", "-web"]], ["tag-key", ["team"]], ["tag-value", ["研发"]],
+          ["tag:部门", ["研发"]], ["tag:team", ["blue", "red"]], ["security-group-id", ["sg-old00000"]], ["ipv6-address", ["2402:4e00::9"]],
+          ["uuid", ["00000000-0000-4000-8000-000000000009"]], ["private-ip-address", ["10.0.0.2"]], ["dedicated-cluster-id", [""]],
+        ];
+        for (const [filter, values] of cases) expect(await found(filter, values)).toEqual([filter, 1, ["ins-old00001"]]);
+        for (const [filter, values] of [["instance-name", ["legacy-web"]], ["tag:team", ["red"]], ["tag-key", ["blue"]]] as const) {
+          expect(await found(filter, [...values])).toEqual([filter, 0, []]);
+        }
+        // An instance made after the upgrade is found beside it.
+        const [fresh] = await launchInstances(upgraded, c, { InstanceName: "fresh-web", TagSpecification: [{ ResourceType: "instance", Tags: [{ Key: "team", Value: "blue" }] }] });
+        expect(await found("tag:team", ["blue"])).toEqual(["tag:team", 2, ["ins-old00001", fresh]]);
+        expect(await found("instance-name", ["WEB"])).toEqual(["instance-name", 2, ["ins-old00001", fresh]]);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
 
 // DescribeInstances keeps each instance's finished JSON in memory between calls (see view-cache.ts): a

@@ -232,8 +232,9 @@ export const CVM_MIGRATIONS: readonly Migration[] = [
     // The insert trigger first clears any row left for its seq: a row removed by INSERT OR REPLACE fires no
     // delete trigger (recursive_triggers is off), and SQLite may give its seq to the next row.
     //
-    // The update triggers fire only when what they derive from changed (save() rewrites every column): a
-    // state change or a rename costs no json_each, and a doc change a few indexed deletes and inserts.
+    // save() rewrites every column, so the update triggers fire on each save; their WHEN clauses make them
+    // act only when what they derive from changed: a state change costs a few comparisons, a rename one FTS
+    // row, and a changed list a few indexed deletes and inserts.
     sql: `
       CREATE VIRTUAL TABLE cvm_instance_names USING fts5(name, tokenize = 'trigram');
       CREATE TABLE cvm_instance_tags (
@@ -292,18 +293,48 @@ export const CVM_MIGRATIONS: readonly Migration[] = [
         DELETE FROM cvm_instance_names WHERE rowid = OLD.seq;
         INSERT INTO cvm_instance_names (rowid, name) VALUES (NEW.seq, NEW.instance_name);
       END;
-      CREATE TRIGGER cvm_instances_doc_changed AFTER UPDATE OF seq, doc ON cvm_instances
-        WHEN OLD.seq IS NOT NEW.seq OR OLD.doc IS NOT NEW.doc
+      -- One trigger per list, so that a doc change leaving the list as it was (a host name, user data) costs
+      -- two json_extract calls, not a rewrite of its rows.
+      CREATE TRIGGER cvm_instances_tags_changed AFTER UPDATE OF seq, doc ON cvm_instances
+        WHEN OLD.seq IS NOT NEW.seq OR (OLD.doc IS NOT NEW.doc AND json_extract(OLD.doc, '$.Tags') IS NOT json_extract(NEW.doc, '$.Tags'))
       BEGIN
         DELETE FROM cvm_instance_tags WHERE seq = OLD.seq;
         INSERT INTO cvm_instance_tags (seq, pos, key, value)
           SELECT NEW.seq, id, json_extract(value, '$.Key'), json_extract(value, '$.Value') FROM json_each(NEW.doc, '$.Tags') WHERE type = 'object';
+      END;
+      CREATE TRIGGER cvm_instances_security_groups_changed AFTER UPDATE OF seq, doc ON cvm_instances
+        WHEN OLD.seq IS NOT NEW.seq OR (OLD.doc IS NOT NEW.doc AND json_extract(OLD.doc, '$.SecurityGroupIds') IS NOT json_extract(NEW.doc, '$.SecurityGroupIds'))
+      BEGIN
         DELETE FROM cvm_instance_security_groups WHERE seq = OLD.seq;
         INSERT INTO cvm_instance_security_groups (seq, pos, sg_id) SELECT NEW.seq, id, value FROM json_each(NEW.doc, '$.SecurityGroupIds');
+      END;
+      CREATE TRIGGER cvm_instances_ipv6_changed AFTER UPDATE OF seq, doc ON cvm_instances
+        WHEN OLD.seq IS NOT NEW.seq OR (OLD.doc IS NOT NEW.doc AND json_extract(OLD.doc, '$.IPv6Addresses') IS NOT json_extract(NEW.doc, '$.IPv6Addresses'))
+      BEGIN
         DELETE FROM cvm_instance_ipv6 WHERE seq = OLD.seq;
         INSERT INTO cvm_instance_ipv6 (seq, pos, address) SELECT NEW.seq, id, value FROM json_each(NEW.doc, '$.IPv6Addresses');
       END;
 
+      -- What makes seq IN (SELECT … FROM the tables above) a lookup. Without statistics SQLite takes
+      -- account_uin = ? AND region = ? to match about 10 rows, fewer than the 25 it assumes a subquery
+      -- yields, so it would rather read every index entry of the account and test each seq against the set.
+      -- On this unique index the three terms are one lookup per seq found, made within the account.
+      CREATE UNIQUE INDEX cvm_instances_account_seq ON cvm_instances(account_uin, region, seq);
+      -- A page of such a filter (listing.ts: ORDER BY +created_at, +seq) could also be read from the listing
+      -- index, which covers the page's columns, and beside a zone or subnet filter from the index of that
+      -- facet: on the same estimate SQLite would walk the account's (or the zone's) whole range there rather
+      -- than look up each seq. Statistics rows for those indexes tell it what holds for any account: an
+      -- account and region may have a great many instances, a zone or a subnet many of them. (An index whose
+      -- key ends with the facet, such as cvm_instances_state, takes seq as its next column and needs none.)
+      -- ANALYZE sqlite_schema analyzes nothing: the first makes sqlite_stat1, the second loads the rows.
+      -- DROP INDEX removes an index's row: an index made again needs its row again.
+      ANALYZE sqlite_schema;
+      DELETE FROM sqlite_stat1 WHERE tbl = 'cvm_instances' AND idx IN ('cvm_instances_listing', 'cvm_instances_quota', 'cvm_instances_private_ip');
+      INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+        ('cvm_instances', 'cvm_instances_listing', '1000000 100000 100000 1 1 1 1 1 1 1 1 1 1'),
+        ('cvm_instances', 'cvm_instances_quota', '1000000 100000 100000 20000 10000'),
+        ('cvm_instances', 'cvm_instances_private_ip', '1000000 100000 100000 1000 1');
+      ANALYZE sqlite_schema;
       -- uuid, private-ip-address and public-ip-address (the unique index on private_ip leads with subnet_id).
       CREATE INDEX cvm_instances_uuid ON cvm_instances(account_uin, region, uuid);
       CREATE INDEX cvm_instances_private_address ON cvm_instances(account_uin, region, private_ip);
