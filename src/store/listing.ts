@@ -21,6 +21,12 @@ export interface Condition {
   params: unknown[];
   /** The facet column the condition reads, alone; the facet table has it too. */
   facet?: string;
+  /**
+   * Where the matching rows' seqs are kept in listing order, when they are: a table with account_uin,
+   * region, created_at and seq (one row per matching row at most), whose `where` selects an index range
+   * that is in (created_at, seq) order. A listing with this condition alone counts and pages through it.
+   */
+  ordered?: { table: string; where: string; params: unknown[] };
 }
 
 export interface ListingTable {
@@ -97,6 +103,8 @@ export class Listing {
     const selective = (index?: string) =>
       select(`SELECT ${this.listed} FROM ${table} ${index ? `INDEXED BY ${index} ` : ""}WHERE ${where} ORDER BY +created_at, +seq LIMIT ? OFFSET ?`, page.limit, page.offset);
 
+    const only = conditions.length === 1 ? conditions[0]!.ordered : undefined;
+    if (only !== undefined) return this.orderedPage<Row>(scope, only, page);
     if (!conditions.every((c) => c.facet !== undefined)) {
       const total = prepared(this.db, `SELECT COUNT(*) FROM ${table} WHERE ${where}`).pluck().get(...params) as number;
       return { total, rows: page.offset >= total ? [] : selective() };
@@ -143,6 +151,23 @@ export class Listing {
       if (cursors.size >= MAX_CURSORS) cursors.delete(cursors.keys().next().value!);
       cursors.set(signature, { version, nextOffset: page.offset + rows.length, createdAt: last[1], seq: last[0] });
     }
+    return { total, rows };
+  }
+
+  /** A page read through an `ordered` condition's own index range: from its start, or from its end when nearer. */
+  private orderedPage<Row extends ListedRow>(scope: { account: string; region: string }, ordered: NonNullable<Condition["ordered"]>, page: Page): { total: number; rows: Row[] } {
+    const where = `account_uin = ? AND region = ? AND ${ordered.where}`;
+    const params = [scope.account, scope.region, ...ordered.params];
+    const total = prepared(this.db, `SELECT COUNT(*) FROM ${ordered.table} WHERE ${where}`).pluck().get(...params) as number;
+    if (page.offset >= total) return { total, rows: [] };
+    const limit = Math.min(page.limit, total - page.offset);
+    const fromEnd = page.offset > total - page.offset - limit;
+    const seqs = prepared(this.db, `SELECT seq FROM ${ordered.table} WHERE ${where} ORDER BY created_at ${fromEnd ? "DESC" : ""}, seq ${fromEnd ? "DESC" : ""} LIMIT ? OFFSET ?`)
+      .pluck()
+      .all(...params, limit, fromEnd ? total - page.offset - limit : page.offset) as number[];
+    const rows = prepared(this.db, `SELECT ${this.listed} FROM ${this.spec.table} WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY +created_at, +seq`)
+      .raw()
+      .all(JSON.stringify(seqs)) as Row[];
     return { total, rows };
   }
 

@@ -106,6 +106,34 @@ describe("DescribeInstances listing plans", () => {
     }
   });
 
+  it("a filter on one tag key (and one value) counts and pages through the tag rows in listing order, as the definition", async () => {
+    const team = (value: string) => [{ ResourceType: "instance", Tags: [{ Key: "team", Value: value }] }];
+    const tagged = [
+      ...(await launchInstances(env.server, env.client, { InstanceCount: 9, TagSpecification: team("web") })),
+      ...(await launchInstances(env.server, env.client, { InstanceCount: 4, TagSpecification: team("db") })),
+      ...(await launchInstances(env.server, env.client, { InstanceCount: 6, TagSpecification: team("web") })),
+    ];
+    const web = [...tagged.slice(0, 9), ...tagged.slice(13)];
+    const cases: Array<[FilterSet, string[]]> = [
+      [[{ Name: "tag:team", Values: ["web"] }], web],
+      [[{ Name: "tag-key", Values: ["team"] }], tagged],
+      [[{ Name: "tag:team", Values: ["web", "db"] }], tagged],
+      [[{ Name: "tag:team", Values: ["nobody"] }], []],
+    ];
+    for (const [filters, expected] of cases) {
+      for (const limit of [1, 4, 100]) {
+        for (let offset = 0; offset <= expected.length + 1; offset++) {
+          const { total, ids: got } = await page(DEFAULT_LISTING_PLAN, filters, offset, limit);
+          expect(total, JSON.stringify(filters)).toBe(expected.length);
+          expect(got, `${JSON.stringify(filters)}, Offset ${offset}, Limit ${limit}`).toEqual(expected.slice(offset, offset + limit));
+        }
+      }
+      const { TotalCount, InstanceSet } = await env.client.DescribeInstances({ Filters: filters, Limit: 100 });
+      expect(TotalCount).toBe(expected.length);
+      expect(InstanceSet!.map((i) => i.InstanceId)).toEqual(expected);
+    }
+  });
+
   it("a remembered position is not used once an instance has entered, left or changed state", async () => {
     const filters: FilterSet = [{ Name: "instance-state", Values: ["RUNNING"] }];
     const first = await page(DEFAULT_LISTING_PLAN, filters, 0, 10);

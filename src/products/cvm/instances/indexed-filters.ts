@@ -18,8 +18,12 @@ function derivedIn(table: string, column: string, values: readonly string[]): Co
   return { sql: `seq IN (SELECT seq FROM ${table} WHERE ${column} IN (${placeholders(values)}))`, params: [...values] };
 }
 
+/** Tag rows in listing order (migration cvm/5): an instance has at most one tag of a key, so one row per match. */
+const TAG_ROWS = "cvm_instance_tags";
+
 export function tagKeyCondition(values: readonly string[]): Condition {
-  return derivedIn("cvm_instance_tags", "key", values);
+  const condition = derivedIn(TAG_ROWS, "key", values);
+  return values.length === 1 ? { ...condition, ordered: { table: TAG_ROWS, where: "key = ?", params: [values[0]] } } : condition;
 }
 
 export function tagValueCondition(values: readonly string[]): Condition {
@@ -28,7 +32,8 @@ export function tagValueCondition(values: readonly string[]): Condition {
 
 /** tag:<key>: a tag with that key and one of the values. */
 export function tagPairCondition(key: string, values: readonly string[]): Condition {
-  return { sql: `seq IN (SELECT seq FROM cvm_instance_tags WHERE key = ? AND value IN (${placeholders(values)}))`, params: [key, ...values] };
+  const condition = { sql: `seq IN (SELECT seq FROM ${TAG_ROWS} WHERE key = ? AND value IN (${placeholders(values)}))`, params: [key, ...values] };
+  return values.length === 1 ? { ...condition, ordered: { table: TAG_ROWS, where: "key = ? AND value = ?", params: [key, values[0]] } } : condition;
 }
 
 export function securityGroupCondition(values: readonly string[]): Condition {
