@@ -8,6 +8,7 @@ import { describe as suite, expect, it } from "vitest";
 import { conditionsFor } from "../../src/products/cvm/instances/describe.js";
 import { InstanceRepository, type InstanceDoc } from "../../src/products/cvm/instances/repository.js";
 import { NetworkRepository } from "../../src/products/cvm/network/repository.js";
+import { SQLITE_DRIVER } from "../../src/store/sqlite.js";
 import { BASIC_RUN, launchInstances, SETTLE_MS, useTestServer } from "../helpers/instances.js";
 import { adminRequest, createAccount, cvmClient, signedTc3Request, type CvmClientType } from "../helpers/server.js";
 
@@ -181,7 +182,9 @@ suite("instance-name", () => {
       const expected = previously(filter("instance-name", value));
       expect([value, answer["TotalCount"], (answer["InstanceSet"] as M.Instance[]).map((i) => i.InstanceId)]).toEqual([value, expected.length, expected]);
     }
-    expect(previously(filter("instance-name", "\uD83Dsur"))).toHaveLength(1);
+    // better-sqlite3 12 binds the lone surrogate as it is; 13 (Node-API, Node 22.14 and later) binds it as
+    // U+FFFD, like the SDK, so there the name made with it and the one made with U+FFFD are the same text.
+    expect(previously(filter("instance-name", "\uD83Dsur"))).toHaveLength(SQLITE_DRIVER === "better-sqlite3" ? 1 : 2);
     expect(previously(filter("instance-name", "surrogate"))).toHaveLength(3);
     expectDerivedExact();
   });
