@@ -84,9 +84,10 @@ async function main(): Promise<void> {
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   // npx and `npm exec` run tclocal below `sh -c`, which passes none of npm's signals on: a SIGTERM to npm
-  // ends npm and the shell, and left the server running, orphaned, holding its port. Under npm, tclocal
-  // therefore stops, as on a signal, when its parent goes. (Run directly, it outlives its shell, as servers do.)
-  if (process.env.npm_command !== undefined) {
+  // ends npm and the shell, and left the server running, orphaned, holding its port. Under npx, tclocal
+  // therefore stops, as on a signal, when that shell goes. (Otherwise it outlives its parent, as servers do:
+  // an npm script may start it in the background and end; `npm start` execs node, so signals reach it.)
+  if (process.env.npm_command === "exec") {
     const parent = process.ppid;
     setInterval(() => {
       if (process.ppid !== parent) stop();

@@ -1,7 +1,7 @@
 // The `tclocal` command as a user runs it: the start-up banner, configuration through flags and
 // environment variables, and a clean stop.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -157,6 +157,36 @@ describe("tclocal command", () => {
         // already gone
       }
       rmSync(ownDataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("outlives the npm script that started it in the background (only under npx does it follow its parent)", async () => {
+    const out = join(dataDir, "background.out");
+    // The script's shell starts tclocal in the background and ends once it is ready, as a script of
+    // `tclocal & wait-for-ready` would.
+    const command = `node --import tsx ${join(ROOT, "src/cli.ts")} --in-memory --port 0 > ${out} 2>&1 & echo $!; for i in $(seq 150); do grep -q ready ${out} && exit 0; sleep 0.1; done`;
+    const script = spawn("bash", ["-c", command], {
+      cwd: ROOT,
+      env: { ...process.env, npm_command: "run-script" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let pidText = "";
+    script.stdout.setEncoding("utf8").on("data", (chunk: string) => (pidText += chunk));
+    await new Promise((resolve) => script.once("exit", resolve));
+    const pid = Number(pidText.trim());
+    try {
+      const port = await vi.waitFor(
+        () => {
+          const ready = /tclocal ready on http:\/\/127\.0\.0\.1:(\d+)/.exec(readFileSync(out, "utf8"));
+          if (!ready) throw new Error("not ready yet");
+          return Number(ready[1]);
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // four times the watchdog's period
+      expect((await sdkClient(port).DescribeZones(null)).TotalCount).toBe(6);
+    } finally {
+      process.kill(pid, "SIGTERM");
     }
   });
 
