@@ -42,7 +42,10 @@ export function openStore(options: { dataDir: string; inMemory: boolean }, produ
   return {
     accounts: new AccountRepository(db),
     db,
-    transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
+    // Deferred: a transaction that only reads takes no write lock. This process is the database's only
+    // writer (the data dir lock) and a transaction runs synchronously to its end, so a read that turns into
+    // a write cannot find another writer in its way.
+    transaction: <T>(fn: () => T): T => db.transaction(fn).deferred(),
     getSetting: (key) => {
       const row = db.prepare<[string], { value: string }>("SELECT value FROM settings WHERE key = ?").get(key);
       return row === undefined ? undefined : (JSON.parse(row.value) as unknown);

@@ -190,6 +190,12 @@ export class InstanceRepository {
 
   /** Applies every transition that is due by `now`. */
   settle(now: number): void {
+    // Looked for first: a write statement takes the write lock even when it changes nothing, and a read
+    // with nothing due should take none (the transaction is deferred).
+    const due = prepared(this.db, "SELECT 1 FROM cvm_instances WHERE account_uin = ? AND region = ? AND pending_at IS NOT NULL AND pending_at <= ? LIMIT 1")
+      .pluck()
+      .get(this.account, this.region, now);
+    if (due === undefined) return;
     const gone = prepared(
       this.db,
       `DELETE FROM cvm_instances WHERE account_uin = ? AND region = ? AND pending_at IS NOT NULL AND pending_at <= ? AND pending_state = '${DELETED}' RETURNING seq`,
