@@ -278,7 +278,7 @@ suite("addresses, ids, hosts and clusters", () => {
     const ids = await launchInstances(env.server, env.client, { InstanceCount: 3, InternetAccessible: { InternetMaxBandwidthOut: 1, PublicIpAssigned: true } });
     const [inner] = await launchInstances(env.server, env.client);
     const [first, second] = (await env.client.DescribeInstances({ InstanceIds: [ids[0]!, ids[1]!] })).InstanceSet!;
-    // No action gives an instance IPv6 addresses, a host or a cluster yet: written as any write path could.
+    // No action gives an instance IPv6 addresses, a host or a cluster yet; the rows are written directly, as another write path could write them.
     env.server.store.db
       .prepare("UPDATE cvm_instances SET doc = json_set(doc, '$.IPv6Addresses', json(?), '$.Placement.HostId', ?, '$.DedicatedClusterId', ?) WHERE instance_id = ?")
       .run(JSON.stringify(["2402:4e00::1", "2402:4e00::2"]), "host-abcdefgh", "cluster-abcdefgh", ids[2]);

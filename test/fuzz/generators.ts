@@ -2273,7 +2273,7 @@ export function checkAnswer(p: Prepared, a: Answer): { code: string; problems: s
   return { code, problems };
 }
 
-/** Hashes every table, rows in rowid order (primary key order for a WITHOUT ROWID table): any change to stored state changes the hash. */
+/** Hashes every table, rows in rowid order (primary key order for a WITHOUT ROWID table), so that every change to stored state changes the hash. */
 export class StateWatch {
   private readonly tables: Array<{ name: string; rows: { all(): unknown[] } }>;
   private readonly totalChanges: { get(): unknown };
