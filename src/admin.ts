@@ -12,8 +12,9 @@ import type { Product } from "./gateway/product.js";
 import { errorBody, successBody, type ErrorBody, type SuccessBody } from "./protocol/envelope.js";
 import { apiError, ApiError, type Language } from "./protocol/errors.js";
 import { own } from "./protocol/own.js";
-import type { Account } from "./store/accounts.js";
-import type { Store } from "./store/store.js";
+import { AccountRepository, type Account } from "./store/accounts.js";
+import { SettingsRepository } from "./store/settings.js";
+import { ACCOUNTS_LOCK, type Store } from "./store/store.js";
 import { VERSION } from "./version.js";
 
 export interface AdminDeps {
@@ -22,7 +23,7 @@ export interface AdminDeps {
   wallClock: Clock;
   /** The resource clock, which tests freeze and move. */
   clock: ControllableClock;
-  ensureDefaultAccount: () => Account;
+  ensureDefaultAccount: () => Promise<Account>;
   adminKey: AdminKey;
 }
 
@@ -83,7 +84,7 @@ const CLOCK_FIELDS = {
 
 const ENDPOINTS = ["GET /_tclocal/health", "POST /_tclocal/accounts", "GET /_tclocal/clock", "POST /_tclocal/clock", "POST /_tclocal/reset"];
 
-export function handleAdmin(call: AdminCall, deps: AdminDeps): AdminAnswer {
+export async function handleAdmin(call: AdminCall, deps: AdminDeps): Promise<AdminAnswer> {
   const requestId = randomUUID();
   const endpoint = `${call.method} ${call.path.replace(/\/+$/, "")}`.slice(0, 128);
   let caller = "anonymous";
@@ -110,19 +111,20 @@ export function handleAdmin(call: AdminCall, deps: AdminDeps): AdminAnswer {
     caller = authenticateAdmin(call, deps.adminKey, deps.wallClock.now());
     switch (endpoint) {
       case "POST /_tclocal/accounts":
-        return success(createAccount(deps, readFields(call.body, endpoint, ACCOUNT_FIELDS).Name));
+        return success(await createAccount(deps, readFields(call.body, endpoint, ACCOUNT_FIELDS).Name));
       case "GET /_tclocal/clock":
         readFields(call.body, endpoint, NO_FIELDS);
         return success(clockState(deps.clock));
       case "POST /_tclocal/clock": {
         const state = changeClock(deps.clock, readFields(call.body, endpoint, CLOCK_FIELDS));
         // The clock is state: a restart keeps the time the tests moved it to.
-        deps.store.putSetting(CLOCK_SETTING, deps.clock.snapshot());
+        const snapshot = deps.clock.snapshot();
+        await deps.store.transaction((sql) => new SettingsRepository(sql).put(CLOCK_SETTING, snapshot), { mode: "write", lockKey: CLOCK_SETTING });
         return success(state);
       }
       case "POST /_tclocal/reset":
         readFields(call.body, endpoint, NO_FIELDS);
-        return success(reset(deps));
+        return success(await reset(deps));
       default:
         throw apiError("ResourceNotFound", {
           en: `There is no admin endpoint ${endpoint}; the endpoints are ${ENDPOINTS.join(", ")}.`,
@@ -149,22 +151,26 @@ function health(deps: AdminDeps): object {
   };
 }
 
-function createAccount(deps: AdminDeps, name: string | undefined): object {
+async function createAccount(deps: AdminDeps, name: string | undefined): Promise<object> {
   const secretId = newSecretId();
   const secretKey = newSecretKey();
   const now = deps.wallClock.now();
-  const account = deps.store.transaction(() => {
-    const created = deps.store.accounts.ensureAccount({ ...deps.store.accounts.nextAccountNumbers(), name: name ?? DEFAULT_ACCOUNT_NAME }, now);
-    deps.store.accounts.putCredential({ secretId, secretKey, accountUin: created.uin }, now);
-    return created;
-  });
+  const account = await deps.store.transaction(
+    async (sql) => {
+      const accounts = new AccountRepository(sql);
+      const created = await accounts.ensureAccount({ ...(await accounts.nextAccountNumbers()), name: name ?? DEFAULT_ACCOUNT_NAME }, now);
+      await accounts.putCredential({ secretId, secretKey, accountUin: created.uin }, now);
+      return created;
+    },
+    { mode: "write", lockKey: ACCOUNTS_LOCK },
+  );
   return { Uin: account.uin, AppId: account.appId, Name: account.name, SecretId: secretId, SecretKey: secretKey };
 }
 
 /** Its three effects, each stated in the answer: state deleted, default account restored, clock back to real time. */
-function reset(deps: AdminDeps): object {
-  deps.store.reset();
-  const account = deps.ensureDefaultAccount();
+async function reset(deps: AdminDeps): Promise<object> {
+  await deps.store.reset();
+  const account = await deps.ensureDefaultAccount();
   deps.clock.reset();
   return {
     Deleted: ["accounts", "keys", "resources"],

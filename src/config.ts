@@ -10,6 +10,8 @@ export interface Config {
   port: number;
   dataDir: string;
   inMemory: boolean;
+  /** A postgres:// URL: state lives in that PostgreSQL database (shared by every node given it), not in the data dir. */
+  databaseUrl: string | undefined;
   secretId: string;
   secretKey: string;
   verifySignatures: boolean;
@@ -48,6 +50,9 @@ Options (environment variable in brackets):
   --port <n>               listen port (TCLOCAL_PORT, default ${DEFAULTS.port})
   --data-dir <dir>         where state is kept (TCLOCAL_DATA_DIR, default ${DEFAULTS.dataDir})
   --in-memory              keep all state in memory (TCLOCAL_IN_MEMORY=1)
+  --database <url>         keep state in PostgreSQL 14 or later, e.g. postgres://user:pass@host:5432/db,
+                           which several tclocal nodes can share (TCLOCAL_DATABASE_URL; default: the
+                           SQLite file in the data dir)
   --skip-signature-check   accept unsigned requests; the SecretId alone picks the account
                            (TCLOCAL_SKIP_SIGNATURE_CHECK=1)
   --signature-reuse <p>    allow (as the real service) or refuse: whether a TC3 signature that does
@@ -105,6 +110,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
       port: { type: "string" },
       "data-dir": { type: "string" },
       "in-memory": { type: "boolean" },
+      database: { type: "string" },
       "skip-signature-check": { type: "boolean" },
       "signature-reuse": { type: "string" },
       "rate-limits": { type: "string" },
@@ -140,7 +146,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
   if (adminToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(adminToken)) {
     throw new Error("the admin token must be 16 to 256 printable ASCII characters without spaces");
   }
+  const databaseUrl = (values.database ?? env.TCLOCAL_DATABASE_URL) || undefined;
+  if (databaseUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error("the database URL must start with postgres:// or postgresql://");
+    if (values["in-memory"] ?? truthy(env.TCLOCAL_IN_MEMORY)) throw new Error("--database and --in-memory cannot be given together: state lives in one place");
+  }
   return {
+    databaseUrl,
     allowedHosts: (values["allowed-hosts"] ?? env.TCLOCAL_ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim()).filter((h) => h !== ""),
     adminToken,
     maxConnections,

@@ -22,8 +22,9 @@ import { errorBody, sendJson } from "./protocol/envelope.js";
 import { apiError } from "./protocol/errors.js";
 import { createCvm } from "./products/cvm/index.js";
 import { createSts } from "./products/sts/index.js";
-import type { Account } from "./store/accounts.js";
-import { openStore, type Store } from "./store/store.js";
+import { AccountRepository, type Account } from "./store/accounts.js";
+import { SettingsRepository } from "./store/settings.js";
+import { ACCOUNTS_LOCK, openStore, type Store } from "./store/store.js";
 
 /** The largest request head (request line and headers) accepted. */
 export const MAX_HEADER_BYTES = 64 * 1024;
@@ -152,9 +153,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const wallClock = options.wallClock ?? systemClock;
   const clock = options.clock ?? new ControllableClock();
   const products = options.products ?? [createCvm({ timing: options.timing, instanceQuota: options.instanceQuota }), createSts()];
-  const store = openStore({ dataDir: options.dataDir, inMemory: options.inMemory }, products.flatMap((p) => p.migrations));
+  const store = await openStore({ dataDir: options.dataDir, inMemory: options.inMemory, databaseUrl: options.databaseUrl }, products.flatMap((p) => p.migrations));
   for (const warning of store.warnings) logger.warn({ dataDir: options.dataDir }, warning);
-  const savedClock = store.getSetting(CLOCK_SETTING);
+  const savedClock = await store.read((sql) => new SettingsRepository(sql).get(CLOCK_SETTING));
   if (isClockState(savedClock)) clock.restore(savedClock);
   if (!isClockInRange(clock.now())) {
     // Saved by an older tclocal that took any value: an instant outside 1970–9999 would break every answer.
@@ -162,14 +163,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock.reset();
   }
 
-  const ensureDefaultAccount = (): Account =>
-    store.transaction(() => {
-      const now = wallClock.now();
-      const account = store.accounts.ensureAccount(DEFAULT_ACCOUNT, now);
-      store.accounts.putCredential({ secretId: options.secretId, secretKey: options.secretKey, accountUin: account.uin }, now);
-      return account;
-    });
-  const defaultAccount = ensureDefaultAccount();
+  const ensureDefaultAccount = (): Promise<Account> =>
+    store.transaction(
+      async (sql) => {
+        const now = wallClock.now();
+        const accounts = new AccountRepository(sql);
+        const account = await accounts.ensureAccount(DEFAULT_ACCOUNT, now);
+        await accounts.putCredential({ secretId: options.secretId, secretKey: options.secretKey, accountUin: account.uin }, now);
+        return account;
+      },
+      { mode: "write", lockKey: ACCOUNTS_LOCK },
+    );
+  const defaultAccount = await ensureDefaultAccount();
 
   const gateway = new Gateway({
     products,
@@ -238,19 +243,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     try {
-      answer(req, res, target, headers, read, started);
+      await answer(req, res, target, headers, read, started);
     } finally {
       read.release();
     }
   }
 
-  function answer(req: IncomingMessage, res: ServerResponse, target: ReturnType<typeof splitTarget>, headers: Record<string, string>, read: ReadBody, started: bigint): void {
+  async function answer(req: IncomingMessage, res: ServerResponse, target: ReturnType<typeof splitTarget>, headers: Record<string, string>, read: ReadBody, started: bigint): Promise<void> {
     const { body, truncated } = read;
     if (truncated) res.setHeader("Connection", "close");
 
     if (target.path.startsWith("/_tclocal/")) {
       const call = { method: req.method ?? "", path: target.path, rawQuery: target.rawQuery, headers, body, bodyTruncated: truncated, language: requestLanguage({ method: req.method ?? "", target: req.url ?? "/", headers, body, bodyTruncated: truncated, remoteAddress: "" }) };
-      const answer = handleAdmin(call, { products, store, wallClock, clock, ensureDefaultAccount, adminKey });
+      const answer = await handleAdmin(call, { products, store, wallClock, clock, ensureDefaultAccount, adminKey });
       sendJson(res, answer.body, { "X-TC-RequestId": answer.requestId });
       // One line per admin call: the endpoint and who called (a SecretId or "bearer token"), never a secret.
       logger.info({ requestId: answer.requestId, admin: answer.log.endpoint, caller: answer.log.caller, code: answer.log.code }, "admin");
@@ -265,7 +270,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       bodyTruncated: truncated,
       remoteAddress: req.socket.remoteAddress ?? "",
     };
-    const answer = gateway.handle(raw);
+    const answer = await gateway.handle(raw);
     sendJson(res, answer.body, answer.headers);
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
     const line = { requestId: answer.requestId, ...answer.log, latencyMs: Math.round(latencyMs * 1000) / 1000 };
@@ -300,7 +305,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // CONNECT never reaches the request handler (Node drops the socket unanswered): answer it through the
   // gateway like any other method the API refuses (UnsupportedProtocol), then close.
   server.on("connect", (req: IncomingMessage, socket: Socket) => {
-    const answer = gateway.handle({
+    answerConnect(req, socket).catch(() => socket.destroy());
+  });
+  async function answerConnect(req: IncomingMessage, socket: Socket): Promise<void> {
+    const answer = await gateway.handle({
       method: req.method ?? "CONNECT",
       target: req.url ?? "/",
       headers: headerRecord(req),
@@ -318,7 +326,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     linger.unref();
     socket.once("close", () => clearTimeout(linger));
     logger.info({ requestId: answer.requestId, ...answer.log }, "request");
-  });
+  }
   // A request the HTTP parser rejects (oversized head, garbage) still gets an envelope when the socket allows.
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable || error.code === "ECONNRESET") {
@@ -352,7 +360,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   } catch (error) {
     // The port is taken, say: give the data dir back, so that a caller that goes on can open it again.
-    store.close();
+    await store.close();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
@@ -368,8 +376,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {
-          store.close();
-          resolve();
+          store.close().then(resolve, resolve);
         });
         server.closeAllConnections();
       }),

@@ -3,8 +3,8 @@ import { apiError, type LocalizedText } from "../protocol/errors.js";
 import { missingParameterText } from "../protocol/messages.js";
 import { parseTc3Authorization, sha256Hex, signaturesEqual, UNSIGNED_PAYLOAD, verifyTc3 } from "../protocol/tc3.js";
 import { v1Method, verifyV1 } from "../protocol/v1.js";
-import type { Account, Credential } from "../store/accounts.js";
-import type { Store } from "../store/store.js";
+import { AccountRepository, type Account, type Credential } from "../store/accounts.js";
+import { ACCOUNTS_LOCK, type Store } from "../store/store.js";
 import { isWellFormedSecretId, newSecretKey } from "./keys.js";
 import type { SignatureReuseGuard } from "./signature-reuse.js";
 
@@ -96,14 +96,14 @@ function callerOf(credential: Credential): Caller {
 }
 
 /** `resourceNow` is resource-clock milliseconds, the clock temporary credentials expire on. */
-function lookUpCredential(store: Store, secretId: string, token: string | undefined, resourceNow: number): Credential {
+async function lookUpCredential(store: Store, secretId: string, token: string | undefined, resourceNow: number): Promise<Credential> {
   if (!isWellFormedSecretId(secretId)) {
     throw apiError("AuthFailure.InvalidSecretId", {
       en: `The SecretId \`${secretId.slice(0, 64)}\` is not an API key: it must be "AKID" followed by letters and digits.`,
       zh: `密钥非法：SecretId\`${secretId.slice(0, 64)}\`不是云 API 密钥，应为 "AKID" 后接字母和数字。`,
     });
   }
-  const credential = store.accounts.findCredential(secretId);
+  const credential = await store.read((sql) => new AccountRepository(sql).findCredential(secretId));
   if (!credential) {
     throw apiError("AuthFailure.SecretIdNotFound", {
       en: `The SecretId \`${secretId}\` does not exist: check that it is spelled right and that this tclocal issued it.`,
@@ -159,7 +159,7 @@ function signatureFailure(detail: LocalizedText, shown: ServerSigningSteps = {})
   throw apiError("AuthFailure.SignatureFailure", { en: en.join("\n"), zh: zh.join("\n") });
 }
 
-function authenticateTc3(req: Extract<SignedRequest, { kind: "TC3" }>, store: Store, options: AuthOptions): Credential {
+async function authenticateTc3(req: Extract<SignedRequest, { kind: "TC3" }>, store: Store, options: AuthOptions): Promise<Credential> {
   const { now, reuseGuard } = options;
   if (req.authorization === "") {
     throw apiError("MissingParameter", {
@@ -189,7 +189,7 @@ function authenticateTc3(req: Extract<SignedRequest, { kind: "TC3" }>, store: St
       zh: `签名错误：SignedHeaders\`${auth.signedHeaders}\`必须包含 content-type 和 host。`,
     });
   }
-  const credential = lookUpCredential(store, auth.secretId, req.token, options.resourceNow);
+  const credential = await lookUpCredential(store, auth.secretId, req.token, options.resourceNow);
   const payload = req.headers["x-tc-content-sha256"]?.trim() === UNSIGNED_PAYLOAD ? UNSIGNED_PAYLOAD : req.body;
   const result = verifyTc3(
     {
@@ -228,7 +228,7 @@ function authenticateTc3(req: Extract<SignedRequest, { kind: "TC3" }>, store: St
   return credential;
 }
 
-function authenticateV1(req: Extract<SignedRequest, { kind: "V1" }>, store: Store, options: AuthOptions): Credential {
+async function authenticateV1(req: Extract<SignedRequest, { kind: "V1" }>, store: Store, options: AuthOptions): Promise<Credential> {
   const { now } = options;
   for (const [name, value] of [["SecretId", req.secretId], ["Signature", req.signature], ["Nonce", req.nonce]] as const) {
     if (value === undefined || value === "") {
@@ -236,7 +236,7 @@ function authenticateV1(req: Extract<SignedRequest, { kind: "V1" }>, store: Stor
     }
   }
   checkTimestamp(req.timestamp, "Timestamp", now);
-  const credential = lookUpCredential(store, req.secretId!, req.token, options.resourceNow);
+  const credential = await lookUpCredential(store, req.secretId!, req.token, options.resourceNow);
   const result = verifyV1(req.method, req.host, req.pairs, credential.secretKey, v1Method(req.signatureMethod), req.signature!);
   if (!result.ok) {
     signatureFailure(
@@ -260,20 +260,27 @@ function claimedSecretId(req: SignedRequest): string | undefined {
  * Returns the account that sent the request and the credential that signed it. With verification off,
  * any SecretId selects its own account (created on first use) and neither signature nor token is checked.
  */
-export function authenticate(req: SignedRequest, store: Store, options: AuthOptions, defaultAccount: Account): Authenticated {
+export async function authenticate(req: SignedRequest, store: Store, options: AuthOptions, defaultAccount: Account): Promise<Authenticated> {
   if (!options.verifySignatures) {
     const secretId = claimedSecretId(req);
     if (!secretId) return { account: defaultAccount, caller: { secretId: "", temporary: false } };
-    const known = store.accounts.findCredential(secretId);
+    const stored = secretId.slice(0, 128);
+    const known = await store.read((sql) => new AccountRepository(sql).findCredential(stored));
     if (known) return { account: known.account, caller: callerOf(known) };
-    return store.transaction(() => {
-      const numbers = store.accounts.nextAccountNumbers();
-      const account = store.accounts.ensureAccount({ ...numbers, name: `unsigned:${secretId.slice(0, 64)}` }, options.now);
-      const stored = secretId.slice(0, 128);
-      store.accounts.putCredential({ secretId: stored, secretKey: newSecretKey(), accountUin: account.uin }, options.now);
-      return { account, caller: { secretId: stored, temporary: false } };
-    });
+    // Under the accounts lock: two nodes must not number two new accounts alike, nor give one SecretId two.
+    return store.transaction(
+      async (sql) => {
+        const accounts = new AccountRepository(sql);
+        const raced = await accounts.findCredential(stored);
+        if (raced) return { account: raced.account, caller: callerOf(raced) };
+        const numbers = await accounts.nextAccountNumbers();
+        const account = await accounts.ensureAccount({ ...numbers, name: `unsigned:${secretId.slice(0, 64)}` }, options.now);
+        await accounts.putCredential({ secretId: stored, secretKey: newSecretKey(), accountUin: account.uin }, options.now);
+        return { account, caller: { secretId: stored, temporary: false } };
+      },
+      { mode: "write", lockKey: ACCOUNTS_LOCK },
+    );
   }
-  const credential = req.kind === "TC3" ? authenticateTc3(req, store, options) : authenticateV1(req, store, options);
+  const credential = req.kind === "TC3" ? await authenticateTc3(req, store, options) : await authenticateV1(req, store, options);
   return { account: credential.account, caller: callerOf(credential) };
 }

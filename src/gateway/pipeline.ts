@@ -53,7 +53,7 @@ export class Gateway {
 
   constructor(private readonly deps: GatewayDeps) {}
 
-  handle(raw: RawRequest): ApiAnswer {
+  async handle(raw: RawRequest): Promise<ApiAnswer> {
     const requestId = randomUUID();
     const headers: Record<string, string> = { "X-TC-RequestId": requestId };
     const traceId = raw.headers["x-tc-traceid"];
@@ -68,7 +68,7 @@ export class Gateway {
 
       const route = resolveRoute(this.deps.products, request.common, request);
       // Signature windows follow the wall clock; temporary credentials expire on the resource clock.
-      const { account, caller } = authenticate(
+      const { account, caller } = await authenticate(
         request.signed,
         this.deps.store,
         { verifySignatures: this.deps.verifySignatures, now: this.deps.wallClock.now(), resourceNow: this.deps.clock.now(), reuseGuard: this.deps.reuseGuard },
@@ -94,13 +94,18 @@ export class Gateway {
       const params = this.parseParams(product, action, request.params);
       this.validator(product).validate(action, params);
 
-      const ctx = { requestId, account, caller, region, language, clock: this.deps.clock, store: this.deps.store };
       const dryRun = params["DryRun"] === true && actionHasField(product.model, action, "DryRun");
-      const data = this.deps.store.transaction(() => {
-        const result = handler(ctx, params);
-        if (dryRun) throw new DryRunRollback();
-        return result;
-      });
+      // Writers of one account and region run one at a time, on every node: each decides from the state
+      // the one before it left.
+      const mode = product.readsOnly(action) ? "read" : "write";
+      const data = await this.deps.store.transaction(
+        async (sql) => {
+          const result = await handler({ requestId, account, caller, region, language, clock: this.deps.clock, sql }, params);
+          if (dryRun) throw new DryRunRollback();
+          return result;
+        },
+        { mode, lockKey: `${account.uin}\u0000${region}` },
+      );
       return { requestId, body: successBody(requestId, data), headers, log };
     } catch (caught) {
       let error: ApiError;

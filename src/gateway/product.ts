@@ -6,7 +6,7 @@ import type { Language } from "../protocol/errors.js";
 import type { ApiModel } from "../protocol/model.js";
 import type { Account } from "../store/accounts.js";
 import type { Migration } from "../store/migrations.js";
-import type { Store } from "../store/store.js";
+import type { Sql } from "../store/sql.js";
 
 export interface ActionContext {
   requestId: string;
@@ -18,16 +18,17 @@ export interface ActionContext {
   language: Language;
   /** The resource clock (controllable). */
   clock: Clock;
-  store: Store;
+  /** The request's transaction: repositories read and write through it. */
+  sql: Sql;
 }
 
-export type ActionHandler = (ctx: ActionContext, params: Record<string, unknown>) => object;
+export type ActionHandler = (ctx: ActionContext, params: Record<string, unknown>) => object | Promise<object>;
 
 /** A handler typed with the official SDK's request and response types; RequestId is added by the envelope. */
 export type TypedHandler<Req, Res> = (
   ctx: ActionContext,
   req: Req extends null ? Record<string, never> : Req,
-) => Omit<Res, "RequestId">;
+) => Omit<Res, "RequestId"> | Promise<Omit<Res, "RequestId">>;
 
 /**
  * Erases a handler's request type for the registry. Sound because the gateway validates every request
@@ -35,6 +36,11 @@ export type TypedHandler<Req, Res> = (
  */
 export function typedHandler<Req, Res>(handler: TypedHandler<Req, Res>): ActionHandler {
   return handler as unknown as ActionHandler;
+}
+
+/** The usual rule: Describe and Inquiry actions only read. */
+export function readsOnlyByName(action: string): boolean {
+  return action.startsWith("Describe") || action.startsWith("Inquiry");
 }
 
 export interface Product {
@@ -50,4 +56,9 @@ export interface Product {
   rateLimit(action: string): number;
   /** The product's tables. */
   migrations: readonly Migration[];
+  /**
+   * Whether an action only reads: it then runs beside other requests of its account on engines that allow
+   * it, and takes no writer's lock (its lazy transitions still land, idempotently).
+   */
+  readsOnly(action: string): boolean;
 }

@@ -1,6 +1,5 @@
 // Accounts and their API keys (permanent and temporary).
-import type { SqliteDatabase } from "./sqlite.js";
-import { prepared } from "./statements.js";
+import type { Sql } from "./sql.js";
 
 export interface Account {
   uin: string;
@@ -46,15 +45,15 @@ export interface NewCredential {
 }
 
 export class AccountRepository {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly sql: Sql) {}
 
-  findCredential(secretId: string): Credential | undefined {
-    const row = prepared<[string], CredentialRow>(this.db, 
-        `SELECT c.secret_id, c.secret_key, c.token, c.expires_at, c.federated_user_name, c.policy, a.uin, a.app_id, a.name
-           FROM credentials c JOIN accounts a ON a.uin = c.account_uin
-          WHERE c.secret_id = ?`,
-      )
-      .get(secretId);
+  async findCredential(secretId: string): Promise<Credential | undefined> {
+    const row = await this.sql.get<CredentialRow>(
+      `SELECT c.secret_id, c.secret_key, c.token, c.expires_at, c.federated_user_name, c.policy, a.uin, a.app_id, a.name
+         FROM credentials c JOIN accounts a ON a.uin = c.account_uin
+        WHERE c.secret_id = ?`,
+      [secretId],
+    );
     if (!row) return undefined;
     const credential: Credential = {
       secretId: row.secret_id,
@@ -68,45 +67,43 @@ export class AccountRepository {
     return credential;
   }
 
-  findAccount(uin: string): Account | undefined {
-    const row = prepared<[string], { uin: string; app_id: number; name: string }>(this.db, "SELECT uin, app_id, name FROM accounts WHERE uin = ?")
-      .get(uin);
+  async findAccount(uin: string): Promise<Account | undefined> {
+    const row = await this.sql.get<{ uin: string; app_id: number; name: string }>("SELECT uin, app_id, name FROM accounts WHERE uin = ?", [uin]);
     return row ? { uin: row.uin, appId: row.app_id, name: row.name } : undefined;
   }
 
   /** Creates the account if it does not exist yet; returns it either way. */
-  ensureAccount(account: Account, now: number): Account {
-    prepared(this.db, "INSERT INTO accounts (uin, app_id, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(uin) DO NOTHING")
-      .run(account.uin, account.appId, account.name, now);
-    return this.findAccount(account.uin)!;
+  async ensureAccount(account: Account, now: number): Promise<Account> {
+    await this.sql.run("INSERT INTO accounts (uin, app_id, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (uin) DO NOTHING", [account.uin, account.appId, account.name, now]);
+    return (await this.findAccount(account.uin))!;
   }
 
   /** The next free (uin, appId) pair, counting up from the default account's. */
-  nextAccountNumbers(): { uin: string; appId: number } {
-    const row = prepared<[], { uin: number | null; app_id: number | null }>(this.db, 
-        "SELECT MAX(CAST(uin AS INTEGER)) AS uin, MAX(app_id) AS app_id FROM accounts",
-      )
-      .get()!;
-    return { uin: String((row.uin ?? 100000000000) + 1), appId: (row.app_id ?? 1250000000) + 1 };
+  async nextAccountNumbers(): Promise<{ uin: string; appId: number }> {
+    // BIGINT: a uin has 12 digits, past PostgreSQL's INTEGER. Both engines may answer a number as text.
+    const row = (await this.sql.get<{ uin: number | string | null; app_id: number | string | null }>(
+      "SELECT MAX(CAST(uin AS BIGINT)) AS uin, MAX(app_id) AS app_id FROM accounts",
+    ))!;
+    return { uin: String(Number(row.uin ?? 100000000000) + 1), appId: Number(row.app_id ?? 1250000000) + 1 };
   }
 
   /** Stores a key pair; an existing SecretId is re-pointed at the given key and account. */
-  putCredential(c: NewCredential, now: number): void {
-    prepared(this.db, 
-        `INSERT INTO credentials (secret_id, secret_key, account_uin, token, expires_at, federated_user_name, policy, created_at)
+  async putCredential(c: NewCredential, now: number): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO credentials (secret_id, secret_key, account_uin, token, expires_at, federated_user_name, policy, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(secret_id) DO UPDATE SET secret_key = excluded.secret_key, account_uin = excluded.account_uin,
+         ON CONFLICT (secret_id) DO UPDATE SET secret_key = excluded.secret_key, account_uin = excluded.account_uin,
            token = excluded.token, expires_at = excluded.expires_at, federated_user_name = excluded.federated_user_name,
            policy = excluded.policy`,
-      )
-      .run(c.secretId, c.secretKey, c.accountUin, c.token ?? null, c.expiresAt ?? null, c.federatedUserName ?? null, c.policy ?? null, now);
+      [c.secretId, c.secretKey, c.accountUin, c.token ?? null, c.expiresAt ?? null, c.federatedUserName ?? null, c.policy ?? null, now],
+    );
   }
 
   /**
    * Drops the temporary credentials that expired before `before`. Callers keep expired ones for a while, so
    * that a request made with them is answered AuthFailure.TokenFailure rather than SecretIdNotFound.
    */
-  deleteExpiredCredentials(before: number): void {
-    prepared(this.db, "DELETE FROM credentials WHERE expires_at IS NOT NULL AND expires_at < ?").run(before);
+  async deleteExpiredCredentials(before: number): Promise<void> {
+    await this.sql.run("DELETE FROM credentials WHERE expires_at IS NOT NULL AND expires_at < ?", [before]);
   }
 }

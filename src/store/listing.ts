@@ -12,8 +12,10 @@
 // start, from its end (a page nearer the end than the start), or from where the previous page of the same
 // listing ended. Facet matches too sparse to find that way are read through the narrowest facet's own index.
 // Any other condition (ids, addresses, names, tags) is answered through its own index, its matches sorted.
-import type { SqliteDatabase } from "./sqlite.js";
-import { prepared } from "./statements.js";
+//
+// PostgreSQL plans the same queries well without the SQLite planner hints (INDEXED BY, `+column`), which the
+// SQL below leaves out for it.
+import { oneOf, type Sql } from "./sql.js";
 
 /** A SQL condition over the resource table, with its parameters. */
 export interface Condition {
@@ -71,9 +73,9 @@ interface ListingCursor {
 }
 
 const MAX_CURSORS = 1000;
-const cursorsByDb = new WeakMap<SqliteDatabase, Map<string, ListingCursor>>();
+const cursorsByDb = new WeakMap<object, Map<string, ListingCursor>>();
 
-function cursorsOf(db: SqliteDatabase): Map<string, ListingCursor> {
+function cursorsOf(db: object): Map<string, ListingCursor> {
   let cursors = cursorsByDb.get(db);
   if (!cursors) {
     cursors = new Map();
@@ -85,65 +87,74 @@ function cursorsOf(db: SqliteDatabase): Map<string, ListingCursor> {
 export class Listing {
   private readonly listed: string;
 
+  private readonly sqlite: boolean;
+
   constructor(
-    private readonly db: SqliteDatabase,
+    private readonly sql: Sql,
     private readonly spec: ListingTable,
     private readonly plan: ListingPlan = DEFAULT_LISTING_PLAN,
   ) {
     this.listed = spec.listed.join(", ");
+    this.sqlite = sql.dialect === "sqlite";
+  }
+
+  /** SQLite's `INDEXED BY index`; nothing for PostgreSQL. */
+  private indexedBy(index: string | undefined): string {
+    return this.sqlite && index !== undefined ? `INDEXED BY ${index} ` : "";
+  }
+
+  /** Sorted by SQLite after the rows are found (`+`), so that its planner does not walk the listing index for the order. */
+  private get sortedAfter(): string {
+    return this.sqlite ? "+created_at, +seq" : "created_at, seq";
   }
 
   /** The page of the scope's rows that match every condition, in creation order, and how many match in all. */
-  page<Row extends ListedRow>(scope: { account: string; region: string }, conditions: readonly Condition[], page: Page): { total: number; rows: Row[] } {
+  async page<Row extends ListedRow>(scope: { account: string; region: string }, conditions: readonly Condition[], page: Page): Promise<{ total: number; rows: Row[] }> {
     const { table, listingIndex } = this.spec;
     const where = ["account_uin = ?", "region = ?", ...conditions.map((c) => `(${c.sql})`)].join(" AND ");
     const params = [scope.account, scope.region, ...conditions.flatMap((c) => c.params)];
-    const select = (sql: string, ...extra: unknown[]) => prepared(this.db, sql).raw().all(...params, ...extra) as Row[];
-    // `+`: sorted after the rows are found, so that the planner does not walk the listing index for its order.
+    const select = (sql: string, ...extra: unknown[]) => this.sql.tuples<Row>(sql, [...params, ...extra]);
     const selective = (index?: string) =>
-      select(`SELECT ${this.listed} FROM ${table} ${index ? `INDEXED BY ${index} ` : ""}WHERE ${where} ORDER BY +created_at, +seq LIMIT ? OFFSET ?`, page.limit, page.offset);
+      select(`SELECT ${this.listed} FROM ${table} ${this.indexedBy(index)}WHERE ${where} ORDER BY ${this.sortedAfter} LIMIT ? OFFSET ?`, page.limit, page.offset);
 
     const only = conditions.length === 1 ? conditions[0]!.ordered : undefined;
     if (only !== undefined) return this.orderedPage<Row>(scope, only, page);
     if (!conditions.every((c) => c.facet !== undefined)) {
-      const total = prepared(this.db, `SELECT COUNT(*) FROM ${table} WHERE ${where}`).pluck().get(...params) as number;
-      return { total, rows: page.offset >= total ? [] : selective() };
+      const total = (await this.sql.value<number>(`SELECT COUNT(*) FROM ${table} WHERE ${where}`, params))!;
+      return { total, rows: page.offset >= total ? [] : await selective() };
     }
-    const all = this.count(scope);
-    const total = conditions.length === 0 ? all : this.facetCount(scope, conditions);
+    const all = await this.count(scope);
+    const total = conditions.length === 0 ? all : await this.facetCount(scope, conditions);
     if (page.offset >= total) return { total, rows: [] };
     const limit = Math.min(page.limit, total - page.offset);
     if (((page.offset + limit) * all) / total > this.plan.sparseScanLimit) {
-      const narrowest = conditions
-        .filter((c) => Object.hasOwn(this.spec.facetIndexes, c.facet!))
-        .map((c) => ({ index: this.spec.facetIndexes[c.facet!]!, count: this.facetCount(scope, [c]) }))
-        .sort((a, b) => a.count - b.count)[0];
-      if (narrowest !== undefined && narrowest.count <= this.plan.smallMatchSet) return { total, rows: selective(narrowest.index) };
+      const indexed = conditions.filter((c) => Object.hasOwn(this.spec.facetIndexes, c.facet!));
+      const counted = await Promise.all(indexed.map(async (c) => ({ index: this.spec.facetIndexes[c.facet!]!, count: await this.facetCount(scope, [c]) })));
+      const narrowest = counted.sort((a, b) => a.count - b.count)[0];
+      if (narrowest !== undefined && narrowest.count <= this.plan.smallMatchSet) return { total, rows: await selective(narrowest.index) };
     }
 
-    const cursors = cursorsOf(this.db);
+    const cursors = cursorsOf(this.sql.database);
     const signature = `${table}\u0000${where}\u0000${JSON.stringify(params)}`;
-    const version = this.version(scope);
+    const version = await this.version(scope);
     const cursor = cursors.get(signature);
     let rows: Row[];
     if (cursor !== undefined && cursor.version === version && cursor.nextOffset === page.offset) {
       // The range starts at the cursor's created_at (an index range); the few rows of that same time up to
       // the cursor's seq are skipped.
-      rows = select(
-        `SELECT ${this.listed} FROM ${table} INDEXED BY ${listingIndex} WHERE ${where} AND created_at >= ? AND (created_at > ? OR seq > ?) ORDER BY created_at, seq LIMIT ?`,
+      rows = await select(
+        `SELECT ${this.listed} FROM ${table} ${this.indexedBy(listingIndex)}WHERE ${where} AND created_at >= ? AND (created_at > ? OR seq > ?) ORDER BY created_at, seq LIMIT ?`,
         cursor.createdAt,
         cursor.createdAt,
         cursor.seq,
         limit,
       );
     } else if (page.offset > total - page.offset - limit) {
-      rows = select(
-        `SELECT ${this.listed} FROM ${table} INDEXED BY ${listingIndex} WHERE ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`,
-        limit,
-        total - page.offset - limit,
+      rows = (
+        await select(`SELECT ${this.listed} FROM ${table} ${this.indexedBy(listingIndex)}WHERE ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`, limit, total - page.offset - limit)
       ).reverse();
     } else {
-      rows = select(`SELECT ${this.listed} FROM ${table} INDEXED BY ${listingIndex} WHERE ${where} ORDER BY created_at, seq LIMIT ? OFFSET ?`, limit, page.offset);
+      rows = await select(`SELECT ${this.listed} FROM ${table} ${this.indexedBy(listingIndex)}WHERE ${where} ORDER BY created_at, seq LIMIT ? OFFSET ?`, limit, page.offset);
     }
     const last = rows[rows.length - 1];
     if (last !== undefined) {
@@ -155,37 +166,35 @@ export class Listing {
   }
 
   /** A page read through an `ordered` condition's own index range: from its start, or from its end when nearer. */
-  private orderedPage<Row extends ListedRow>(scope: { account: string; region: string }, ordered: NonNullable<Condition["ordered"]>, page: Page): { total: number; rows: Row[] } {
+  private async orderedPage<Row extends ListedRow>(scope: { account: string; region: string }, ordered: NonNullable<Condition["ordered"]>, page: Page): Promise<{ total: number; rows: Row[] }> {
     const where = `account_uin = ? AND region = ? AND ${ordered.where}`;
     const params = [scope.account, scope.region, ...ordered.params];
-    const total = prepared(this.db, `SELECT COUNT(*) FROM ${ordered.table} WHERE ${where}`).pluck().get(...params) as number;
+    const total = (await this.sql.value<number>(`SELECT COUNT(*) FROM ${ordered.table} WHERE ${where}`, params))!;
     if (page.offset >= total) return { total, rows: [] };
     const limit = Math.min(page.limit, total - page.offset);
     const fromEnd = page.offset > total - page.offset - limit;
-    const seqs = prepared(this.db, `SELECT seq FROM ${ordered.table} WHERE ${where} ORDER BY created_at ${fromEnd ? "DESC" : ""}, seq ${fromEnd ? "DESC" : ""} LIMIT ? OFFSET ?`)
-      .pluck()
-      .all(...params, limit, fromEnd ? total - page.offset - limit : page.offset) as number[];
-    const rows = prepared(this.db, `SELECT ${this.listed} FROM ${this.spec.table} WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY +created_at, +seq`)
-      .raw()
-      .all(JSON.stringify(seqs)) as Row[];
+    const seqs = await this.sql.column<number>(
+      `SELECT seq FROM ${ordered.table} WHERE ${where} ORDER BY created_at ${fromEnd ? "DESC" : ""}, seq ${fromEnd ? "DESC" : ""} LIMIT ? OFFSET ?`,
+      [...params, limit, fromEnd ? total - page.offset - limit : page.offset],
+    );
+    const bySeq = oneOf(this.sql.dialect, "seq", seqs, "bigint");
+    const rows = await this.sql.tuples<Row>(`SELECT ${this.listed} FROM ${this.spec.table} WHERE ${bySeq.sql} ORDER BY ${this.sortedAfter}`, bySeq.params);
     return { total, rows };
   }
 
   /** How many rows the scope holds, from the count table. */
-  count(scope: { account: string; region: string }): number {
-    return (prepared(this.db, `SELECT n FROM ${this.spec.countTable} WHERE account_uin = ? AND region = ?`).pluck().get(scope.account, scope.region) as number | undefined) ?? 0;
+  async count(scope: { account: string; region: string }): Promise<number> {
+    return (await this.sql.value<number>(`SELECT n FROM ${this.spec.countTable} WHERE account_uin = ? AND region = ?`, [scope.account, scope.region])) ?? 0;
   }
 
   /** How many of the scope's rows match every one of these facet conditions. */
-  private facetCount(scope: { account: string; region: string }, conditions: readonly Condition[]): number {
+  private async facetCount(scope: { account: string; region: string }, conditions: readonly Condition[]): Promise<number> {
     const where = ["account_uin = ?", "region = ?", ...conditions.map((c) => `(${c.sql})`)].join(" AND ");
-    return prepared(this.db, `SELECT COALESCE(SUM(n), 0) FROM ${this.spec.facetTable} WHERE ${where}`)
-      .pluck()
-      .get(scope.account, scope.region, ...conditions.flatMap((c) => c.params)) as number;
+    return (await this.sql.value<number>(`SELECT COALESCE(SUM(n), 0) FROM ${this.spec.facetTable} WHERE ${where}`, [scope.account, scope.region, ...conditions.flatMap((c) => c.params)]))!;
   }
 
   /** Changes whenever a row of the scope is created, deleted or moves between facets. */
-  private version(scope: { account: string; region: string }): number {
-    return (prepared(this.db, `SELECT version FROM ${this.spec.countTable} WHERE account_uin = ? AND region = ?`).pluck().get(scope.account, scope.region) as number | undefined) ?? 0;
+  private async version(scope: { account: string; region: string }): Promise<number> {
+    return (await this.sql.value<number>(`SELECT version FROM ${this.spec.countTable} WHERE account_uin = ? AND region = ?`, [scope.account, scope.region])) ?? 0;
   }
 }

@@ -5,7 +5,10 @@
 export interface Migration {
   id: string;
   description: string;
+  /** The SQLite script. */
   sql: string;
+  /** The PostgreSQL script: the same tables, columns and meaning, in PostgreSQL's dialect. */
+  postgres?: string;
 }
 
 export const CORE_MIGRATIONS: readonly Migration[] = [
@@ -49,3 +52,27 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
+
+/**
+ * The migrations still to run, in order, given the ids a database has applied. A database that has applied
+ * a migration this tclocal does not know was written by a newer tclocal: refused, since this one would
+ * misread tables it does not know the shape of.
+ */
+export function pendingMigrations(applied: readonly string[], migrations: readonly Migration[], database: string): Migration[] {
+  const known = new Set(migrations.map((m) => m.id));
+  const unknown = applied.filter((id) => !known.has(id));
+  if (unknown.length > 0) throw new SchemaTooNewError(database, unknown);
+  const done = new Set(applied);
+  return migrations.filter((m) => !done.has(m.id));
+}
+
+export class SchemaTooNewError extends Error {
+  constructor(database: string, readonly unknownMigrations: readonly string[]) {
+    const shown = unknownMigrations.slice(0, 5).join(", ") + (unknownMigrations.length > 5 ? ", …" : "");
+    super(
+      `${database} has a schema newer than this tclocal knows: it has applied migrations ${shown}, which a newer tclocal wrote. ` +
+        "Start that newer tclocal (or a later one) on it, or give this one another database.",
+    );
+    this.name = "SchemaTooNewError";
+  }
+}

@@ -4,7 +4,8 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { isLockFileName, LOCK_FILE } from "./data-dir-lock.js";
-import type { Migration } from "./migrations.js";
+import { pendingMigrations, type Migration } from "./migrations.js";
+import type { Sql, Tuple } from "./sql.js";
 
 export type SqliteDatabase = BetterSqlite3.Database;
 
@@ -150,12 +151,83 @@ export function openDatabase(options: { dataDir: string; inMemory: boolean }, mi
 
 export function migrate(db: SqliteDatabase, migrations: readonly Migration[]): void {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)");
-  const applied = new Set(db.prepare<[], { id: string }>("SELECT id FROM schema_migrations").all().map((r) => r.id));
-  for (const m of migrations) {
-    if (applied.has(m.id)) continue;
+  const applied = db.prepare<[], { id: string }>("SELECT id FROM schema_migrations").all().map((r) => r.id);
+  for (const m of pendingMigrations(applied, migrations, "the SQLite database")) {
     db.transaction(() => {
       db.exec(m.sql);
       db.prepare("INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)").run(m.id, Date.now());
     })();
+  }
+}
+
+/**
+ * Statements are compiled once per database and SQL text (compiling is most of the cost of a small query),
+ * one per way of reading rows, since a statement's mode (objects, arrays, first column) is its own state.
+ * The cache is bounded because filtered queries vary with the number of filter values.
+ */
+const MAX_CACHED_STATEMENTS = 1000;
+
+type Mode = "object" | "tuple" | "column";
+
+/** The Sql executor over one better-sqlite3 connection. Its promises are settled when returned: the driver is synchronous. */
+export class SqliteSql implements Sql {
+  readonly dialect = "sqlite";
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(readonly db: SqliteDatabase) {}
+
+  get database(): object {
+    return this.db;
+  }
+
+  private statement(text: string, mode: Mode): BetterSqlite3.Statement {
+    const key = mode + text;
+    let statement = this.statements.get(key);
+    if (statement === undefined) {
+      if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear();
+      statement = this.db.prepare(text);
+      if (mode === "tuple") statement.raw(true);
+      else if (mode === "column") statement.pluck(true);
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
+
+  /** The same reads, synchronously, for the engine-specific code of this module's callers (migrations, tests). */
+  allSync<Row>(text: string, params: readonly unknown[] = []): Row[] {
+    return this.statement(text, "object").all(...params) as Row[];
+  }
+
+  all<Row extends object>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return settled(() => this.statement(text, "object").all(...params) as Row[]);
+  }
+
+  get<Row extends object>(text: string, params: readonly unknown[] = []): Promise<Row | undefined> {
+    return settled(() => this.statement(text, "object").get(...params) as Row | undefined);
+  }
+
+  tuples<Row extends Tuple>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return settled(() => this.statement(text, "tuple").all(...params) as unknown as Row[]);
+  }
+
+  column<Value>(text: string, params: readonly unknown[] = []): Promise<Value[]> {
+    return settled(() => this.statement(text, "column").all(...params) as Value[]);
+  }
+
+  value<Value>(text: string, params: readonly unknown[] = []): Promise<Value | undefined> {
+    return settled(() => this.statement(text, "column").get(...params) as Value | undefined);
+  }
+
+  run(text: string, params: readonly unknown[] = []): Promise<number> {
+    return settled(() => this.statement(text, "object").run(...params).changes);
+  }
+}
+
+/** A synchronous call's result or error as a promise, so that a caller's await sees a failure as a rejection. */
+function settled<T>(read: () => T): Promise<T> {
+  try {
+    return Promise.resolve(read());
+  } catch (error) {
+    return Promise.reject(error as Error);
   }
 }

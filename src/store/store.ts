@@ -1,78 +1,159 @@
-// The storage seam. Everything that reads or writes state goes through a Store's repositories, so another
-// backend (PostgreSQL) can be added without touching the gateway or the products.
-import { AccountRepository } from "./accounts.js";
-import { CORE_MIGRATIONS, type Migration } from "./migrations.js";
+// The storage seam. Everything that reads or writes state goes through a Store's transactions and the
+// repositories built on them, whichever engine holds the data: the embedded SQLite file (the default) or
+// PostgreSQL (--database postgres://…), which several tclocal nodes can share.
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
-import { openDatabaseWithWarnings, type SqliteDatabase } from "./sqlite.js";
+import { CORE_MIGRATIONS, type Migration } from "./migrations.js";
+import { openPostgresStore } from "./postgres.js";
+import type { Dialect, Sql, TransactionOptions } from "./sql.js";
+import { openDatabaseWithWarnings, SqliteSql, type SqliteDatabase } from "./sqlite.js";
 
 export interface Store {
-  readonly accounts: AccountRepository;
-  /** The embedded database, for product repositories. */
-  readonly db: SqliteDatabase;
-  /** A JSON setting that survives a restart, or undefined. */
-  getSetting(key: string): unknown;
-  putSetting(key: string, value: unknown): void;
-  /** Runs fn in one transaction: all of its writes land, or none do. */
-  transaction<T>(fn: () => T): T;
-  /** Deletes every row of every table: accounts, keys and resources alike. */
-  reset(): void;
+  readonly dialect: Dialect;
   /**
-   * What opening the data dir found worth a warning, for the server to log (e.g. a data dir that other users
-   * can read, which tclocal did not tighten because it holds other files). Empty in memory.
+   * Runs fn in one transaction, every statement on the Sql it is given: all of its writes land, or none do.
+   * Writers with the same lock key run one after another, across every process sharing the database.
+   */
+  transaction<T>(fn: (sql: Sql) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Runs fn outside a transaction: each statement sees what is committed when it runs (one round trip each). */
+  read<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
+  /** Deletes every row of every table: accounts, keys and resources alike. */
+  reset(): Promise<void>;
+  /**
+   * What opening the store found worth a warning, for the server to log (e.g. a data dir that other users
+   * can read, which tclocal did not tighten because it holds other files).
    */
   readonly warnings: readonly string[];
-  /** Closes the database and releases the data dir lock. */
-  close(): void;
+  /** Closes the database (and releases the data dir lock). */
+  close(): Promise<void>;
+}
+
+/** The lock key of writers that number or create accounts and keys. */
+export const ACCOUNTS_LOCK = "accounts";
+
+export interface StoreOptions {
+  dataDir: string;
+  inMemory: boolean;
+  /** A postgres:// URL: the data lives there instead of the data dir. */
+  databaseUrl?: string | undefined;
 }
 
 /**
- * Opens the store. On disk it first takes the data dir lock (data-dir-lock.ts): while another process holds
- * it, this throws DataDirLockedError, which names that process. In memory there is no lock.
+ * Opens the store: PostgreSQL when a database URL is given, else SQLite. On disk SQLite first takes the data
+ * dir lock (data-dir-lock.ts): while another process holds it, this throws DataDirLockedError, which names
+ * that process. In memory there is no lock. Either engine is migrated to the schema this tclocal knows, and
+ * refused (SchemaTooNewError) when a newer tclocal has migrated it further.
  */
-export function openStore(options: { dataDir: string; inMemory: boolean }, productMigrations: readonly Migration[] = []): Store {
-  const lock: DataDirLock | undefined = options.inMemory ? undefined : lockDataDir(options.dataDir);
-  let opened: { db: SqliteDatabase; warnings: string[] };
-  try {
-    opened = openDatabaseWithWarnings(options, [...CORE_MIGRATIONS, ...productMigrations]);
-  } catch (error) {
-    lock?.release();
-    throw error;
+export async function openStore(options: StoreOptions, productMigrations: readonly Migration[] = []): Promise<Store> {
+  const migrations = [...CORE_MIGRATIONS, ...productMigrations];
+  if (options.databaseUrl !== undefined) return openPostgresStore(options.databaseUrl, migrations);
+  return openSqliteStore(options, migrations);
+}
+
+/**
+ * One connection, one transaction at a time: a transaction holds the gate from BEGIN to COMMIT, so another
+ * request's statements never land inside it while it awaits. The driver is synchronous, so a transaction
+ * whose work is all SQL runs to its end without yielding to another request anyway.
+ */
+class Gate {
+  private busy = false;
+  private readonly waiting: Array<() => void> = [];
+
+  enter(): Promise<void> | undefined {
+    if (!this.busy) {
+      this.busy = true;
+      return undefined;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
-  const { db, warnings } = opened;
-  return {
-    accounts: new AccountRepository(db),
-    db,
-    // Deferred: a transaction that only reads takes no write lock. This process is the database's only
-    // writer (the data dir lock) and a transaction runs synchronously to its end, so a read that turns into
-    // a write cannot find another writer in its way.
-    transaction: <T>(fn: () => T): T => db.transaction(fn).deferred(),
-    getSetting: (key) => {
-      const row = db.prepare<[string], { value: string }>("SELECT value FROM settings WHERE key = ?").get(key);
-      return row === undefined ? undefined : (JSON.parse(row.value) as unknown);
-    },
-    putSetting: (key, value) => {
-      db.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, JSON.stringify(value));
-    },
-    reset: () => {
-      // Ordinary and virtual tables. A virtual table's shadow tables (an FTS5 index's) are its own business:
-      // SQLite refuses writes to them in defensive mode, and emptying the virtual table empties them.
-      const tables = db
-        .prepare<[], { name: string }>(
-          "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual') AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'",
-        )
-        .all();
+
+  leave(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.busy = false;
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly dialect = "sqlite";
+  readonly sql: SqliteSql;
+  private readonly gate = new Gate();
+
+  constructor(
+    /** The embedded database, for SQLite-specific code: tests of its query plans, the crash harness. */
+    readonly db: SqliteDatabase,
+    readonly warnings: readonly string[],
+    private readonly lock: DataDirLock | undefined,
+  ) {
+    this.sql = new SqliteSql(db);
+  }
+
+  async transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    const entering = this.gate.enter();
+    if (entering !== undefined) await entering;
+    try {
+      // Deferred: a transaction that only reads takes no write lock. This process is the database's only
+      // writer (the data dir lock), so a read that turns into a write cannot find another writer in its way.
+      this.sql.db.exec("BEGIN");
+      try {
+        const result = await fn(this.sql);
+        this.sql.db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (this.sql.db.inTransaction) this.sql.db.exec("ROLLBACK");
+        throw error;
+      }
+    } finally {
+      this.gate.leave();
+    }
+  }
+
+  async read<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    const entering = this.gate.enter();
+    if (entering !== undefined) await entering;
+    try {
+      return await fn(this.sql);
+    } finally {
+      this.gate.leave();
+    }
+  }
+
+  async reset(): Promise<void> {
+    const db = this.db;
+    // Ordinary and virtual tables. A virtual table's shadow tables (an FTS5 index's) are its own business:
+    // SQLite refuses writes to them in defensive mode, and emptying the virtual table empties them.
+    const tables = db
+      .prepare<[], { name: string }>(
+        "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual') AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'",
+      )
+      .all();
+    const entering = this.gate.enter();
+    if (entering !== undefined) await entering;
+    try {
       db.transaction(() => {
         db.pragma("defer_foreign_keys = ON");
         for (const { name } of tables) db.prepare(`DELETE FROM "${name.replace(/"/g, '""')}"`).run();
       }).immediate();
-    },
-    warnings,
-    close: () => {
-      try {
-        db.close();
-      } finally {
-        lock?.release();
-      }
-    },
-  };
+    } finally {
+      this.gate.leave();
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      this.db.close();
+    } finally {
+      this.lock?.release();
+    }
+  }
+}
+
+export function openSqliteStore(options: { dataDir: string; inMemory: boolean }, migrations: readonly Migration[]): SqliteStore {
+  const lock: DataDirLock | undefined = options.inMemory ? undefined : lockDataDir(options.dataDir);
+  try {
+    const { db, warnings } = openDatabaseWithWarnings(options, migrations);
+    return new SqliteStore(db, warnings, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }

@@ -5,6 +5,7 @@ import { describe as suite, expect, it } from "vitest";
 import { NetworkRepository } from "../../src/products/cvm/network/repository.js";
 import { BASIC_RUN, describeOne, launchInstances, SETTLE_MS, stopInstances, useTestServer } from "../helpers/instances.js";
 import { createAccount, cvmClient, sdkError } from "../helpers/server.js";
+import { sqliteOf, sqlOf } from "../helpers/store.js";
 
 const env = useTestServer();
 
@@ -29,18 +30,20 @@ const PREPAID_RUN: Partial<M.RunInstancesRequest> = { InstanceChargeType: "PREPA
 const TOO_MANY_IDS = Array.from({ length: 101 }, (_, i) => `ins-${String(i).padStart(8, "0")}`);
 
 function network(uin = env.server.defaultAccount.uin): NetworkRepository {
-  return new NetworkRepository(env.server.store.db, uin, "ap-guangzhou");
+  return new NetworkRepository(sqlOf(env.server), uin, "ap-guangzhou");
 }
 
 /** Security groups made directly in the store (the VPC API that creates them is not emulated yet). */
-function createGroups(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => network().createSecurityGroup(`group-${i}`, env.server.clock.now()));
+async function createGroups(count: number): Promise<string[]> {
+  const groups: string[] = [];
+  for (let i = 0; i < count; i++) groups.push(await network().createSecurityGroup(`group-${i}`, env.server.clock.now()));
+  return groups;
 }
 
 /** A subnet (and, if asked, its own VPC) made directly in the store, as a fixture for moving instances. */
 function createSubnet(zone: string, cidr: string, vpcId: string): string {
   const subnetId = `subnet-fx${Math.random().toString(36).slice(2, 8).padEnd(6, "0")}`;
-  env.server.store.db
+  sqliteOf(env.server)
     .prepare("INSERT INTO cvm_subnets (account_uin, region, subnet_id, vpc_id, zone, cidr, is_default, next_host, created_at) VALUES (?, 'ap-guangzhou', ?, ?, ?, ?, 0, 2, ?)")
     .run(env.server.defaultAccount.uin, subnetId, vpcId, zone, cidr, env.server.clock.now());
   return subnetId;
@@ -48,7 +51,7 @@ function createSubnet(zone: string, cidr: string, vpcId: string): string {
 
 function createVpc(cidr: string): string {
   const vpcId = `vpc-fx${Math.random().toString(36).slice(2, 8).padEnd(6, "0")}`;
-  env.server.store.db
+  sqliteOf(env.server)
     .prepare("INSERT INTO cvm_vpcs (account_uin, region, vpc_id, cidr, is_default, created_at) VALUES (?, 'ap-guangzhou', ?, ?, 0, ?)")
     .run(env.server.defaultAccount.uin, vpcId, cidr, env.server.clock.now());
   return vpcId;
@@ -356,7 +359,7 @@ suite("AssociateSecurityGroups and DisassociateSecurityGroups", () => {
   it("binds a group after the instance's groups, then unbinds it", async () => {
     const ids = await launchInstances(env.server, env.client, { InstanceCount: 2 });
     const [defaultGroup] = (await describeOne(env.client, ids[0]!)).SecurityGroupIds!;
-    const [web] = createGroups(1);
+    const [web] = await createGroups(1);
     const answer = await env.client.AssociateSecurityGroups({ SecurityGroupIds: [web!], InstanceIds: ids });
     for (const id of ids) {
       const i = await describeOne(env.client, id);
@@ -382,7 +385,7 @@ suite("AssociateSecurityGroups and DisassociateSecurityGroups", () => {
 
   it("binds a group twice only once", async () => {
     const [id] = await launchInstances(env.server, env.client);
-    const [web] = createGroups(1);
+    const [web] = await createGroups(1);
     await env.client.AssociateSecurityGroups({ SecurityGroupIds: [web!], InstanceIds: [id!] });
     env.server.clock.advance(SETTLE_MS);
     await env.client.AssociateSecurityGroups({ SecurityGroupIds: [web!], InstanceIds: [id!] });
@@ -390,7 +393,7 @@ suite("AssociateSecurityGroups and DisassociateSecurityGroups", () => {
   });
 
   it("keeps an instance at five groups at most, all or nothing", async () => {
-    const groups = createGroups(6);
+    const groups = await createGroups(6);
     const [full] = await launchInstances(env.server, env.client, { SecurityGroupIds: groups.slice(0, 5) });
     const [roomy] = await launchInstances(env.server, env.client);
     expect(await codeOf(env.client.AssociateSecurityGroups({ SecurityGroupIds: [groups[5]!], InstanceIds: [roomy!, full!] }))).toBe(
@@ -401,7 +404,7 @@ suite("AssociateSecurityGroups and DisassociateSecurityGroups", () => {
 
   it("checks the security group: one per call, well formed, existing, bound (to disassociate)", async () => {
     const [id] = await launchInstances(env.server, env.client);
-    const [a, b] = createGroups(2);
+    const [a, b] = await createGroups(2);
     for (const call of [env.client.AssociateSecurityGroups.bind(env.client), env.client.DisassociateSecurityGroups.bind(env.client)]) {
       expect(await codeOf(call({ SecurityGroupIds: [a!, b!], InstanceIds: [id!] }))).toBe("InvalidParameterValue.LimitExceeded");
       expect(await codeOf(call({ SecurityGroupIds: ["sg-1"], InstanceIds: [id!] }))).toBe("InvalidSgId.Malformed");
@@ -412,7 +415,7 @@ suite("AssociateSecurityGroups and DisassociateSecurityGroups", () => {
 
   it("checks instance ids and states", async () => {
     const [id] = await launchInstances(env.server, env.client);
-    const [web] = createGroups(1);
+    const [web] = await createGroups(1);
     const associate = (InstanceIds: string[]) => codeOf(env.client.AssociateSecurityGroups({ SecurityGroupIds: [web!], InstanceIds }));
     expect(await associate(TOO_MANY_IDS)).toBe("InvalidParameterValue.LimitExceeded");
     expect(await associate(["ins-x"])).toBe("InvalidInstanceId.Malformed");
@@ -474,7 +477,7 @@ suite("another account", () => {
   it("cannot see or change the first account's instances or security groups", async () => {
     const [id] = await launchInstances(env.server, env.client, PREPAID_RUN);
     const { VpcId, SubnetId } = (await describeOne(env.client, id!)).VirtualPrivateCloud!;
-    const [web] = createGroups(1);
+    const [web] = await createGroups(1);
     const key = await createAccount(env.server);
     const other = cvmClient(env.server, { secretId: key.SecretId, secretKey: key.SecretKey });
     const ids = [id!];

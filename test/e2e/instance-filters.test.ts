@@ -11,6 +11,7 @@ import { NetworkRepository } from "../../src/products/cvm/network/repository.js"
 import { SQLITE_DRIVER } from "../../src/store/sqlite.js";
 import { BASIC_RUN, launchInstances, SETTLE_MS, useTestServer } from "../helpers/instances.js";
 import { adminRequest, createAccount, cvmClient, signedTc3Request, type CvmClientType } from "../helpers/server.js";
+import { sqliteOf, sqlOf } from "../helpers/store.js";
 
 const env = useTestServer();
 const REGION = "ap-guangzhou";
@@ -67,7 +68,7 @@ function previousCondition(filter: M.Filter): SqlCondition {
 function previously(filters: readonly M.Filter[], account = env.server.defaultAccount.uin): string[] {
   const conditions = filters.filter((f) => f.Values.length > 0).map(previousCondition);
   const where = ["account_uin = ?", "region = ?", ...conditions.map((c) => `(${c.sql})`)].join(" AND ");
-  return env.server.store.db
+  return sqliteOf(env.server)
     .prepare(`SELECT instance_id FROM cvm_instances WHERE ${where} ORDER BY created_at, seq`)
     .pluck()
     .all(account, REGION, ...conditions.flatMap((c) => c.params)) as string[];
@@ -99,7 +100,7 @@ const filter = (name: string, ...values: string[]): M.Filter[] => [{ Name: name,
 
 /** Each derived structure holds exactly what the migration's backfill would derive from the rows now stored. */
 function expectDerivedExact(): void {
-  const db = env.server.store.db;
+  const db = sqliteOf(env.server);
   const rows = (sql: string) => db.prepare(sql).raw().all();
   expect(rows("SELECT rowid, name FROM cvm_instance_names ORDER BY rowid")).toEqual(rows("SELECT seq, instance_name FROM cvm_instances ORDER BY seq"));
   expect(rows("SELECT seq, key, value FROM cvm_instance_tags ORDER BY seq, pos")).toEqual(
@@ -115,20 +116,21 @@ function expectDerivedExact(): void {
   db.prepare("INSERT INTO cvm_instance_names (cvm_instance_names) VALUES ('integrity-check')").run();
 }
 
-function createGroups(count: number): string[] {
-  const network = new NetworkRepository(env.server.store.db, env.server.defaultAccount.uin, REGION);
-  return Array.from({ length: count }, (_, i) => network.createSecurityGroup(`group-${i}`, env.server.clock.now()));
+async function createGroups(count: number): Promise<string[]> {
+  const network = new NetworkRepository(sqlOf(env.server), env.server.defaultAccount.uin, REGION);
+  const groups: string[] = [];
+  for (let i = 0; i < count; i++) groups.push(await network.createSecurityGroup(`group-${i}`, env.server.clock.now()));
+  return groups;
 }
 
 /** Rewrites an instance's doc through the repository's save(), as an action does. */
-function saveDoc(instanceId: string, change: (doc: InstanceDoc) => void): void {
-  const db = env.server.store.db;
-  const repo = new InstanceRepository(db, env.server.defaultAccount.uin, REGION);
-  db.transaction(() => {
-    const record = repo.findMany([instanceId]).get(instanceId)!;
+async function saveDoc(instanceId: string, change: (doc: InstanceDoc) => void): Promise<void> {
+  await env.server.store.transaction(async (sql) => {
+    const repo = new InstanceRepository(sql, env.server.defaultAccount.uin, REGION);
+    const record = (await repo.findMany([instanceId])).get(instanceId)!;
     change(record.doc);
-    repo.save(record);
-  })();
+    await repo.save(record);
+  });
 }
 
 const NAMES = [
@@ -223,14 +225,14 @@ suite("tags", () => {
     expect(await expectSame(filter("tag:team", "blue", "red"))).toEqual([a, b]);
 
     // No action changes an instance's tags yet; every write path keeps the index all the same. Through save():
-    saveDoc(d!, (doc) => {
+    await saveDoc(d!, (doc) => {
       doc.Tags = [{ Key: "team", Value: "green" }];
     });
-    saveDoc(a!, (doc) => {
+    await saveDoc(a!, (doc) => {
       doc.Tags = [{ Key: "env", Value: "prod" }];
     });
     // … and through plain SQL.
-    env.server.store.db.prepare("UPDATE cvm_instances SET doc = json_set(doc, '$.Tags', json(?)) WHERE instance_id = ?").run(JSON.stringify([{ Key: "team", Value: "blue" }]), c);
+    sqliteOf(env.server).prepare("UPDATE cvm_instances SET doc = json_set(doc, '$.Tags', json(?)) WHERE instance_id = ?").run(JSON.stringify([{ Key: "team", Value: "blue" }]), c);
     for (const q of queries) await expectSame(q);
     expect(await expectSame(filter("tag-key", "team"))).toEqual([b, c, d]);
     expect(await expectSame(filter("tag:team", "green"))).toEqual([d]);
@@ -242,7 +244,7 @@ suite("tags", () => {
 
 suite("security groups", () => {
   it("follow RunInstances, AssociateSecurityGroups, DisassociateSecurityGroups and ModifyInstancesAttribute", async () => {
-    const [web, db, admin] = createGroups(3);
+    const [web, db, admin] = await createGroups(3);
     const ids = await launchInstances(env.server, env.client, { InstanceCount: 3 });
     const [withDb] = await launchInstances(env.server, env.client, { SecurityGroupIds: [db!, admin!] });
     const [defaultGroup] = (await env.client.DescribeInstances({ InstanceIds: [ids[0]!] })).InstanceSet![0]!.SecurityGroupIds!;
@@ -279,10 +281,10 @@ suite("addresses, ids, hosts and clusters", () => {
     const [inner] = await launchInstances(env.server, env.client);
     const [first, second] = (await env.client.DescribeInstances({ InstanceIds: [ids[0]!, ids[1]!] })).InstanceSet!;
     // No action gives an instance IPv6 addresses, a host or a cluster yet; the rows are written directly, as another write path could write them.
-    env.server.store.db
+    sqliteOf(env.server)
       .prepare("UPDATE cvm_instances SET doc = json_set(doc, '$.IPv6Addresses', json(?), '$.Placement.HostId', ?, '$.DedicatedClusterId', ?) WHERE instance_id = ?")
       .run(JSON.stringify(["2402:4e00::1", "2402:4e00::2"]), "host-abcdefgh", "cluster-abcdefgh", ids[2]);
-    saveDoc(inner!, (doc) => {
+    await saveDoc(inner!, (doc) => {
       doc.IPv6Addresses = ["2402:4e00::2"];
     });
     const queries: M.Filter[][] = [
@@ -304,11 +306,11 @@ suite("addresses, ids, hosts and clusters", () => {
 
 suite("the derived structures follow every write", () => {
   it("terminated instances leave every one of them once the clock has passed", async () => {
-    const [group] = createGroups(1);
+    const [group] = await createGroups(1);
     const run = { InstanceName: "doomed-数据", SecurityGroupIds: [group!], TagSpecification: [{ ResourceType: "instance", Tags: [{ Key: "fate", Value: "doomed" }] }] };
     const doomed = await launchInstances(env.server, env.client, { ...run, InstanceCount: 2 });
     const [kept] = await launchInstances(env.server, env.client, run);
-    const seqs = env.server.store.db.prepare("SELECT seq FROM cvm_instances WHERE instance_id IN (?, ?)").pluck().all(...doomed) as number[];
+    const seqs = sqliteOf(env.server).prepare("SELECT seq FROM cvm_instances WHERE instance_id IN (?, ?)").pluck().all(...doomed) as number[];
     const queries = [filter("instance-name", "doomed"), filter("tag-key", "fate"), filter("tag:fate", "doomed"), filter("security-group-id", group!)];
 
     await env.client.TerminateInstances({ InstanceIds: doomed });
@@ -316,7 +318,7 @@ suite("the derived structures follow every write", () => {
     for (const q of queries) expect(await expectSame(q)).toEqual([...doomed, kept]);
     env.server.clock.advance(SETTLE_MS);
     for (const q of queries) expect(await expectSame(q)).toEqual([kept]);
-    const db = env.server.store.db;
+    const db = sqliteOf(env.server);
     for (const [table, column] of [["cvm_instance_names", "rowid"], ["cvm_instance_tags", "seq"], ["cvm_instance_security_groups", "seq"], ["cvm_instance_ipv6", "seq"]] as const) {
       expect([table, db.prepare(`SELECT COUNT(*) FROM ${table} WHERE ${column} IN (?, ?)`).pluck().get(...seqs)]).toEqual([table, 0]);
     }
@@ -326,7 +328,7 @@ suite("the derived structures follow every write", () => {
   it("a reset empties them, and they work again after it", async () => {
     await launchInstances(env.server, env.client, { InstanceName: "before-reset", TagSpecification: [{ ResourceType: "instance", Tags: [{ Key: "k", Value: "v" }] }] });
     await adminRequest(env.server, "POST", "/_tclocal/reset");
-    const db = env.server.store.db;
+    const db = sqliteOf(env.server);
     for (const table of ["cvm_instance_names", "cvm_instance_tags", "cvm_instance_security_groups", "cvm_instance_ipv6"]) {
       expect([table, db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get()]).toEqual([table, 0]);
     }
@@ -356,7 +358,7 @@ suite("the derived structures follow every write", () => {
   it("rows written by INSERT … SELECT (as a bench seeds them) are indexed too", async () => {
     await launchInstances(env.server, env.client, { InstanceName: "Seed-Web", InstanceCount: 2, TagSpecification: [{ ResourceType: "instance", Tags: [{ Key: "seed", Value: "yes" }] }] });
     const other = await createAccount(env.server);
-    const db = env.server.store.db;
+    const db = sqliteOf(env.server);
     const columns = db
       .prepare("SELECT name FROM pragma_table_info('cvm_instances') WHERE name NOT IN ('seq', 'account_uin')")
       .pluck()
@@ -377,7 +379,7 @@ suite("the derived structures follow every write", () => {
 suite("query plans", () => {
   // The COUNT(*) query a listing with a non-facet filter runs (src/store/listing.ts), and the page query.
   const plan = (sql: string, params: unknown[]): string[] =>
-    (env.server.store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((row) => row.detail);
+    (sqliteOf(env.server).prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((row) => row.detail);
 
   const SEQ = "cvm_instances_account_seq (account_uin=? AND region=? AND seq=?)";
   const EXPECTED: Array<[M.Filter[], string, RegExp | undefined]> = [

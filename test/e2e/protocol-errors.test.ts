@@ -31,6 +31,7 @@ import {
   UUID_RE,
   type TestServer,
 } from "../helpers/server.js";
+import { sqliteOf, credentialOf } from "../helpers/store.js";
 
 // ---------------------------------------------------------------------------------------------------
 // The test product: service tclocaltest, version 2020-01-01, two actions.
@@ -57,9 +58,9 @@ const testProduct: Product = {
   version: "2020-01-01",
   model: TEST_MODEL,
   handlers: {
-    Echo: (ctx, params) => {
-      ctx.store.db.exec("CREATE TABLE IF NOT EXISTS echo (name TEXT NOT NULL)");
-      ctx.store.db.prepare("INSERT INTO echo (name) VALUES (?)").run(String(params["Name"]));
+    Echo: async (ctx, params) => {
+      await ctx.sql.run("CREATE TABLE IF NOT EXISTS echo (name TEXT NOT NULL)");
+      await ctx.sql.run("INSERT INTO echo (name) VALUES (?)", [String(params["Name"])]);
       return { Name: params["Name"] };
     },
     Explode: () => {
@@ -70,6 +71,7 @@ const testProduct: Product = {
   regionFree: new Set(),
   rateLimit: () => 100,
   migrations: [],
+  readsOnly: () => false,
 };
 
 function testClient(server: TestServer, options: { reqMethod?: "POST" | "GET"; signMethod?: "TC3-HMAC-SHA256" | "HmacSHA1" } = {}) {
@@ -84,8 +86,8 @@ function testClient(server: TestServer, options: { reqMethod?: "POST" | "GET"; s
 }
 
 function echoRows(server: TestServer): string[] {
-  server.store.db.exec("CREATE TABLE IF NOT EXISTS echo (name TEXT NOT NULL)");
-  return server.store.db
+  sqliteOf(server).exec("CREATE TABLE IF NOT EXISTS echo (name TEXT NOT NULL)");
+  return sqliteOf(server)
     .prepare<[], { name: string }>("SELECT name FROM echo ORDER BY rowid")
     .all()
     .map((r) => r.name);
@@ -256,7 +258,7 @@ describe("AuthFailure.TokenFailure and temporary credentials", () => {
     expect(tc3.TotalCount).toBe(6);
     const v1 = await cvmClient(server, { ...credentials, signMethod: "HmacSHA256", reqMethod: "GET" }).DescribeZones();
     expect(v1.TotalCount).toBe(6);
-    expect(server.store.accounts.findCredential(minted.TmpSecretId)?.account.uin).toBe(DEFAULT_ACCOUNT.uin);
+    expect((await credentialOf(server, minted.TmpSecretId))?.account.uin).toBe(DEFAULT_ACCOUNT.uin);
   });
 
   it("without the token, or with another one → TokenFailure", async () => {
@@ -556,15 +558,15 @@ describe("signature verification off", () => {
     expect(a.TotalCount).toBe(6);
     const b = await cvmClient(open, { secretId: idB, secretKey: "also wrong", signMethod: "HmacSHA1", reqMethod: "GET" }).DescribeZones();
     expect(b.TotalCount).toBe(6);
-    const uinA = open.store.accounts.findCredential(idA)?.account.uin;
-    const uinB = open.store.accounts.findCredential(idB)?.account.uin;
+    const uinA = (await credentialOf(open, idA))?.account.uin;
+    const uinB = (await credentialOf(open, idB))?.account.uin;
     expect(uinA).toMatch(/^\d+$/);
     expect(uinB).toMatch(/^\d+$/);
     expect(uinA).not.toBe(uinB);
     expect(uinA).not.toBe(DEFAULT_ACCOUNT.uin);
     // The same SecretId keeps its account.
     await cvmClient(open, { secretId: idA, secretKey: "different again" }).DescribeRegions();
-    expect(open.store.accounts.findCredential(idA)?.account.uin).toBe(uinA);
+    expect((await credentialOf(open, idA))?.account.uin).toBe(uinA);
   });
 
   it("an unsigned GET is accepted", async () => {
@@ -622,9 +624,9 @@ describe("persistence", () => {
       try {
         const zones = await cvmClient(second, { secretId: created.SecretId, secretKey: created.SecretKey }).DescribeZones();
         expect(zones.TotalCount).toBe(6);
-        expect(second.store.accounts.findCredential(created.SecretId)?.account.uin).toBe(created.Uin);
+        expect((await credentialOf(second, created.SecretId))?.account.uin).toBe(created.Uin);
         expect(existsSync(join(dir, DATABASE_FILE))).toBe(true);
-        expect(second.store.db.pragma("journal_mode", { simple: true })).toBe("wal");
+        expect(sqliteOf(second).pragma("journal_mode", { simple: true })).toBe("wal");
       } finally {
         await second.close();
       }

@@ -28,6 +28,7 @@ import {
   type RawResponse,
   type TestServer,
 } from "../helpers/server.js";
+import { sqliteOf } from "../helpers/store.js";
 
 // ---------------------------------------------------------------------------------------------------
 // An independent TC3 and v1 signer (protocol sheet §4.3–4.4 and §5), so that any header can be signed.
@@ -192,7 +193,7 @@ async function mintTemporary(server: TestServer, durationSeconds: number, timest
 }
 
 function instanceCount(server: TestServer): number {
-  return (server.store.db.prepare("SELECT COUNT(*) AS n FROM cvm_instances").get() as { n: number }).n;
+  return (sqliteOf(server).prepare("SELECT COUNT(*) AS n FROM cvm_instances").get() as { n: number }).n;
 }
 
 // ---------------------------------------------------------------------------------------------------

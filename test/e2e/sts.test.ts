@@ -18,6 +18,7 @@ import {
   type FederationToken,
   type TestServer,
 } from "../helpers/server.js";
+import { sqliteOf, credentialOf } from "../helpers/store.js";
 
 const UIN = DEFAULT_ACCOUNT.uin;
 
@@ -71,7 +72,7 @@ describe("GetFederationToken", () => {
   it("stores the federated user's name and the decoded policy with the credential", async () => {
     const document = { version: "2.0", statement: [{ effect: "allow", action: ["name/cvm:Describe*"], resource: ["*"] }] };
     const minted = await mintFederationToken(server, { Name: "cos-sts-nodejs", Policy: policyOf(document) });
-    const stored = server.store.accounts.findCredential(minted.TmpSecretId);
+    const stored = await credentialOf(server, minted.TmpSecretId);
     expect(stored?.account.uin).toBe(UIN);
     expect(stored?.federatedUserName).toBe("cos-sts-nodejs");
     expect(stored?.policy).toBe(JSON.stringify(document));
@@ -104,7 +105,7 @@ describe("GetFederationToken", () => {
 
   it.each(["readOnly", "cos-sts-nodejs", "a.b@c_d=e,f+g-h", "ab", "x".repeat(128)])("Name %s is accepted", async (Name) => {
     const minted = await mintFederationToken(server, { Name });
-    expect(server.store.accounts.findCredential(minted.TmpSecretId)?.federatedUserName).toBe(Name);
+    expect((await credentialOf(server, minted.TmpSecretId))?.federatedUserName).toBe(Name);
   });
 
   it.each(["", "a", "has space", "名字", "semi;colon", "slash/name", "x".repeat(129)])("Name %j → InvalidParameter.ParamError", async (Name) => {
@@ -127,7 +128,7 @@ describe("GetFederationToken", () => {
   it("a policy sent without URL encoding is decoded to itself and accepted", async () => {
     const raw = JSON.stringify({ version: "2.0", statement: [{ effect: "deny", action: "cvm:RunInstances", resource: "*" }] });
     const minted = await mintFederationToken(server, { Policy: raw });
-    expect(server.store.accounts.findCredential(minted.TmpSecretId)?.policy).toBe(raw);
+    expect((await credentialOf(server, minted.TmpSecretId))?.policy).toBe(raw);
   });
 
   it.each([
@@ -160,12 +161,12 @@ describe("GetFederationToken", () => {
 
   it("called with temporary credentials → UnsupportedOperation, and nothing is issued", async () => {
     const minted = await mintFederationToken(server);
-    const count = (server.store.db.prepare("SELECT COUNT(*) AS n FROM credentials").get() as { n: number }).n;
+    const count = (sqliteOf(server).prepare("SELECT COUNT(*) AS n FROM credentials").get() as { n: number }).n;
     const error = await sdkError(stsClient(server, asTemporary(minted)).GetFederationToken({ Name: "again", Policy: ALLOW_ALL_POLICY }));
     expect(error.code).toBe("UnsupportedOperation");
     expect(error.message).toContain(minted.TmpSecretId);
     expect(error.message).toContain("permanent");
-    expect((server.store.db.prepare("SELECT COUNT(*) AS n FROM credentials").get() as { n: number }).n).toBe(count);
+    expect((sqliteOf(server).prepare("SELECT COUNT(*) AS n FROM credentials").get() as { n: number }).n).toBe(count);
   });
 
   it.each([
@@ -174,7 +175,7 @@ describe("GetFederationToken", () => {
     ["TC3 GET", { reqMethod: "GET" }],
   ] as const)("works over %s, the URL-encoded policy encoded once more", async (_how, options) => {
     const minted = await mintFederationToken(server, { Name: "v1-caller" }, options);
-    const stored = server.store.accounts.findCredential(minted.TmpSecretId);
+    const stored = await credentialOf(server, minted.TmpSecretId);
     expect(stored?.federatedUserName).toBe("v1-caller");
     expect(stored?.policy).toBe(decodeURIComponent(ALLOW_ALL_POLICY));
   });
@@ -264,7 +265,7 @@ describe("expiry on the resource clock", () => {
     const old = await mintFederationToken(timed, { DurationSeconds: 60 });
     await advanceClock(timed, 60 + 24 * 3600 + 1);
     await mintFederationToken(timed);
-    expect(timed.store.accounts.findCredential(old.TmpSecretId)).toBeUndefined();
+    expect(await credentialOf(timed, old.TmpSecretId)).toBeUndefined();
     expect((await sdkError(cvmClient(timed, asTemporary(old)).DescribeZones())).code).toBe("AuthFailure.SecretIdNotFound");
   });
 });
@@ -303,7 +304,7 @@ describe("account isolation", () => {
     const b = await createAccount(server, "sts-b");
     const bKey = { secretId: b.SecretId, secretKey: b.SecretKey };
     const minted = await mintFederationToken(server, { Name: "b-user" }, bKey);
-    expect(server.store.accounts.findCredential(minted.TmpSecretId)?.account.uin).toBe(b.Uin);
+    expect((await credentialOf(server, minted.TmpSecretId))?.account.uin).toBe(b.Uin);
 
     const identity = await stsClient(server, asTemporary(minted)).GetCallerIdentity();
     expect(identity.AccountId).toBe(b.Uin);

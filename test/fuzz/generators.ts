@@ -41,6 +41,7 @@ import { REQUEST_BOUNDS } from "../../src/protocol/validate.js";
 import { v1StringToSign } from "../../src/protocol/v1.js";
 import type { SqliteDatabase } from "../../src/store/sqlite.js";
 import { cvmClient, logLines, mintFederationToken, Sign, startTestServer, UUID_RE, type TestServer } from "../helpers/server.js";
+import { sqliteOf } from "../helpers/store.js";
 
 // =====================================================================================================
 // Protocol constants (docs/protocol.md)
@@ -2408,8 +2409,8 @@ export class FuzzRunner {
     private readonly target: FuzzTarget,
     private readonly options: RunnerOptions = { concurrency: 8, timeoutMs: 15_000 },
   ) {
-    this.watch = new StateWatch(target.server.store.db);
-    const ids = target.server.store.db.prepare<[string, string], string>("SELECT instance_id FROM cvm_instances WHERE account_uin = ? AND region = ? ORDER BY rowid").pluck();
+    this.watch = new StateWatch(sqliteOf(target.server));
+    const ids = sqliteOf(target.server).prepare<[string, string], string>("SELECT instance_id FROM cvm_instances WHERE account_uin = ? AND region = ? ORDER BY rowid").pluck();
     this.instanceIdsStmt = { all: (account, region) => ids.all(account, region) };
     this.baseline = { changes: this.watch.changes(), hash: this.watch.fingerprint() };
   }

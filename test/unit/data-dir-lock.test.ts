@@ -163,29 +163,29 @@ describe("lockDataDir", () => {
 });
 
 describe("openStore", () => {
-  it("holds the lock while open and releases it on close; in memory it takes none", () => {
+  it("holds the lock while open and releases it on close; in memory it takes none", async () => {
     const dir = newDir();
-    const store = openStore({ dataDir: dir, inMemory: false });
+    const store = await openStore({ dataDir: dir, inMemory: false });
     expect(readOwner(dir).pid).toBe(process.pid);
     expect(store.warnings).toEqual([]);
-    store.close();
+    await store.close();
     expect(existsSync(lockPath(dir))).toBe(false);
-    const memory = openStore({ dataDir: dir, inMemory: true });
+    const memory = await openStore({ dataDir: dir, inMemory: true });
     expect(existsSync(lockPath(dir))).toBe(false);
-    memory.close();
+    await memory.close();
   });
 
-  it("warns, and leaves the mode alone, when the data dir is open to others and holds other files", () => {
+  it("warns, and leaves the mode alone, when the data dir is open to others and holds other files", async () => {
     const dir = newDir();
     writeFileSync(join(dir, "notes.txt"), "mine");
     chmodSync(dir, 0o755);
-    const store = openStore({ dataDir: dir, inMemory: false });
+    const store = await openStore({ dataDir: dir, inMemory: false });
     try {
       expect(statSync(dir).mode & 0o777).toBe(0o755);
       expect(store.warnings).toHaveLength(1);
       expect(store.warnings[0]).toMatch(/open to other users \(mode 0755\).*notes\.txt/);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -1,5 +1,5 @@
 // The CVM product (API version 2017-03-12): its model, error codes, regions, tables and handlers.
-import { typedHandler, type Product } from "../../gateway/product.js";
+import { readsOnlyByName, typedHandler, type Product } from "../../gateway/product.js";
 import { registerErrorCodes } from "../../protocol/errors.js";
 import type { ApiModel } from "../../protocol/model.js";
 import { describeImages, describeInstanceFamilyConfigs, describeInstanceTypeConfigs, describeZoneInstanceConfigInfos } from "./catalog/actions.js";
@@ -61,6 +61,7 @@ export function createCvm(settings: CvmSettings): Product {
     isRegion: (region) => CATALOG.has(region),
     regionFree: new Set(["DescribeRegions"]),
     rateLimit: cvmRateLimit,
+    readsOnly: readsOnlyByName,
     migrations: CVM_MIGRATIONS,
   };
 }

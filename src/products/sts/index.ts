@@ -26,6 +26,8 @@ export function createSts(): Product {
     // Region is a required common parameter of every STS action.
     regionFree: new Set(),
     rateLimit: stsRateLimit,
+    // GetFederationToken stores a credential.
+    readsOnly: (action) => action === "GetCallerIdentity",
     migrations: [],
   };
 }

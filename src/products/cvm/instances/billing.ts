@@ -42,7 +42,7 @@ export function modifyInstancesChargeType(settings: CvmSettings): TypedHandler<M
       action: "ModifyInstancesChargeType",
       allowed: ["RUNNING", "STOPPED"],
       max: MAX_CHARGE_TYPE_IDS,
-      check: (records, repo) => {
+      check: async (records, repo) => {
         for (const r of records) {
           if (r.chargeType === target) {
             chargeTypeRefusal(r, "ModifyInstancesChargeType", {
@@ -63,7 +63,7 @@ export function modifyInstancesChargeType(settings: CvmSettings): TypedHandler<M
         if (target !== "PREPAID") return;
         const perZone = new Map<string, number>();
         for (const r of records) perZone.set(r.zone, (perZone.get(r.zone) ?? 0) + 1);
-        for (const [zone, count] of perZone) checkInstanceQuota(repo, settings, zone, "PREPAID", count, "InstanceIds", "LimitExceeded.InstanceQuota");
+        for (const [zone, count] of perZone) await checkInstanceQuota(repo, settings, zone, "PREPAID", count, "InstanceIds", "LimitExceeded.InstanceQuota");
       },
       apply: (r) => {
         r.chargeType = charge.chargeType;

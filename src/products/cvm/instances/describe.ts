@@ -110,7 +110,7 @@ export function conditionsFor(filters: readonly Filter[], region: string): Condi
   });
 }
 
-export const describeInstances: TypedHandler<M.DescribeInstancesRequest, M.DescribeInstancesResponse> = (ctx, req) => {
+export const describeInstances: TypedHandler<M.DescribeInstancesRequest, M.DescribeInstancesResponse> = async (ctx, req) => {
   if (req.InstanceIds !== undefined && req.Filters !== undefined) {
     throw apiError("InvalidParameter", {
       en: "`InstanceIds` and `Filters` cannot be given together: give one of them.",
@@ -120,15 +120,15 @@ export const describeInstances: TypedHandler<M.DescribeInstancesRequest, M.Descr
   if (req.InstanceIds) checkInstanceIds(req.InstanceIds, "InstanceIds");
   const page = readPage(req);
   const conditions = req.InstanceIds ? [columnIn("instance_id")(req.InstanceIds)] : conditionsFor(req.Filters ?? [], ctx.region);
-  const { total, instances } = openInstances(ctx).listViews(conditions, page);
+  const { total, instances } = await (await openInstances(ctx)).listViews(conditions, page);
   // The stored views are the official Instance objects, serialised when the instance last changed.
   return { TotalCount: total, InstanceSet: instances as unknown as M.Instance[] };
 };
 
-export const describeInstancesStatus: TypedHandler<M.DescribeInstancesStatusRequest, M.DescribeInstancesStatusResponse> = (ctx, req) => {
+export const describeInstancesStatus: TypedHandler<M.DescribeInstancesStatusRequest, M.DescribeInstancesStatusResponse> = async (ctx, req) => {
   if (req.InstanceIds) checkInstanceIds(req.InstanceIds, "InstanceIds");
   const page = readPage(req);
   const conditions = req.InstanceIds ? [columnIn("instance_id")(req.InstanceIds)] : [];
-  const { total, states } = openInstances(ctx).listStates(conditions, page);
+  const { total, states } = await (await openInstances(ctx)).listStates(conditions, page);
   return { TotalCount: total, InstanceStatusSet: states };
 };

@@ -51,19 +51,19 @@ export interface BatchOperation {
   parameter?: string;
   max?: number;
   /** Extra checks on the whole batch, after the state checks. */
-  check?: (records: InstanceRecord[], repo: InstanceRepository) => void;
-  apply: (record: InstanceRecord, repo: InstanceRepository) => void;
+  check?: (records: InstanceRecord[], repo: InstanceRepository) => void | Promise<void>;
+  apply: (record: InstanceRecord, repo: InstanceRepository) => void | Promise<void>;
 }
 
 /** Loads the instances, checks every state, runs the batch checks, then applies and saves each. */
-export function runBatch(ctx: ActionContext, ids: readonly string[], op: BatchOperation): Record<string, never> {
-  const repo = openInstances(ctx);
-  const records = loadInstances(repo, ids, op.parameter, op.max);
+export async function runBatch(ctx: ActionContext, ids: readonly string[], op: BatchOperation): Promise<Record<string, never>> {
+  const repo = await openInstances(ctx);
+  const records = await loadInstances(repo, ids, op.parameter, op.max);
   for (const r of records) ensureAllowed(r, op.allowed, op.action, op.parameter);
-  op.check?.(records, repo);
+  await op.check?.(records, repo);
   for (const r of records) {
-    op.apply(r, repo);
-    repo.save(r);
+    await op.apply(r, repo);
+    await repo.save(r);
   }
   return {};
 }

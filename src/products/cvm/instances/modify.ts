@@ -25,7 +25,7 @@ function invalidValue(message: LocalizedText): never {
 }
 
 /** runBatch for actions whose id list must name at least one instance. */
-export function runOperation(ctx: ActionContext, ids: readonly string[], op: BatchOperation): Record<string, never> {
+export function runOperation(ctx: ActionContext, ids: readonly string[], op: BatchOperation): Promise<Record<string, never>> {
   if (ids.length === 0) {
     throw apiError("MissingParameter", noInstanceNamed(op.parameter ?? "InstanceIds"));
   }
@@ -33,7 +33,7 @@ export function runOperation(ctx: ActionContext, ids: readonly string[], op: Bat
 }
 
 /** runOperation for actions that take a single `InstanceId`. */
-export function runOnInstance(ctx: ActionContext, instanceId: string, op: Omit<BatchOperation, "parameter" | "max">): Record<string, never> {
+export function runOnInstance(ctx: ActionContext, instanceId: string, op: Omit<BatchOperation, "parameter" | "max">): Promise<Record<string, never>> {
   return runOperation(ctx, [instanceId], { ...op, parameter: "InstanceId", max: 1 });
 }
 
@@ -89,7 +89,7 @@ export function grownSystemDiskSize(record: InstanceRecord, requested: M.SystemD
   return size;
 }
 
-function checkSecurityGroups(ctx: ActionContext, ids: readonly string[]): string[] {
+async function checkSecurityGroups(ctx: ActionContext, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) {
     invalidValue({ en: "`SecurityGroups` must name at least one security group, but the list given is empty.", zh: "参数`SecurityGroups`为空列表，应至少指定一个安全组。" });
   }
@@ -103,7 +103,7 @@ function checkSecurityGroups(ctx: ActionContext, ids: readonly string[]): string
   ids.forEach((id, i) => {
     if (!SECURITY_GROUP_ID_RE.test(id)) throw apiError("InvalidSgId.Malformed", malformedSecurityGroupId(id.slice(0, 64), `SecurityGroups.${i}`));
   });
-  const missing = new NetworkRepository(ctx.store.db, ctx.account.uin, ctx.region).missingSecurityGroups(unique);
+  const missing = await new NetworkRepository(ctx.sql, ctx.account.uin, ctx.region).missingSecurityGroups(unique);
   const absent = missing[0];
   if (absent !== undefined) throw apiError("InvalidSecurityGroupId.NotFound", securityGroupNotFound(absent, `SecurityGroups.${ids.indexOf(absent)}`, ctx.region));
   return unique;
@@ -139,9 +139,9 @@ function checkAttributes(req: M.ModifyInstancesAttributeRequest): void {
  */
 export function modifyInstancesAttribute(settings: CvmSettings): TypedHandler<M.ModifyInstancesAttributeRequest, M.ModifyInstancesAttributeResponse> {
   const action = "ModifyInstancesAttribute";
-  return (ctx, req) => {
+  return async (ctx, req) => {
     checkAttributes(req);
-    const securityGroups = req.SecurityGroups !== undefined ? checkSecurityGroups(ctx, req.SecurityGroups) : undefined;
+    const securityGroups = req.SecurityGroups !== undefined ? await checkSecurityGroups(ctx, req.SecurityGroups) : undefined;
     return runOperation(ctx, req.InstanceIds, {
       action,
       allowed: ["RUNNING", "STOPPED"],

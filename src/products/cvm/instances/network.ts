@@ -23,7 +23,7 @@ const MAX_GROUPS_PER_CALL = 1;
 const SECURITY_GROUP_STATES: readonly InstanceState[] = ["RUNNING", "STOPPED", "STARTING", "STOPPING", "REBOOTING"];
 
 function network(ctx: ActionContext): NetworkRepository {
-  return new NetworkRepository(ctx.store.db, ctx.account.uin, ctx.region);
+  return new NetworkRepository(ctx.sql, ctx.account.uin, ctx.region);
 }
 
 /**
@@ -33,7 +33,7 @@ function network(ctx: ActionContext): NetworkRepository {
  * (VM-<octets>-<os>) after the new address.
  */
 export function modifyInstancesVpcAttribute(settings: CvmSettings): TypedHandler<M.ModifyInstancesVpcAttributeRequest, M.ModifyInstancesVpcAttributeResponse> {
-  return (ctx, req) => {
+  return async (ctx, req) => {
     const now = ctx.clock.now();
     const vpc = req.VirtualPrivateCloud;
     const ips = vpc.PrivateIpAddresses;
@@ -49,7 +49,7 @@ export function modifyInstancesVpcAttribute(settings: CvmSettings): TypedHandler
       }
     });
     const net = network(ctx);
-    const subnet = net.resolveSubnet(vpc, now);
+    const subnet = await net.resolveSubnet(vpc, now);
     /** The address asked for an instance, if any. */
     const requestedIp = (r: InstanceRecord) => ips?.[req.InstanceIds.indexOf(r.instanceId)];
     /** An instance keeping its subnet and address needs no new one. */
@@ -58,7 +58,7 @@ export function modifyInstancesVpcAttribute(settings: CvmSettings): TypedHandler
     return runBatch(ctx, req.InstanceIds, {
       action: "ModifyInstancesVpcAttribute",
       allowed: req.ForceStop === false ? ["STOPPED"] : ["RUNNING", "STOPPED"],
-      check: (records) => {
+      check: async (records) => {
         for (const r of records) {
           net.ensureSubnetInZone(subnet, r.zone);
           if (r.state === "STOPPED" && r.doc.StopChargingMode === "STOP_CHARGING") {
@@ -72,11 +72,11 @@ export function modifyInstancesVpcAttribute(settings: CvmSettings): TypedHandler
           const ip = requestedIp(r);
           return ip === undefined || keepsIp(r, ip) ? [] : [ip];
         });
-        net.checkRequestedIps(subnet, newIps);
+        await net.checkRequestedIps(subnet, newIps);
       },
-      apply: (r) => {
+      apply: async (r) => {
         const asked = requestedIp(r);
-        const ip = asked ?? (r.subnetId === subnet.subnetId ? r.privateIp : net.allocateIp(subnet, taken));
+        const ip = asked ?? (r.subnetId === subnet.subnetId ? r.privateIp : await net.allocateIp(subnet, taken));
         taken.add(ip);
         const oldPrefix = defaultHostName(r.privateIp, "");
         if (req.ReserveHostName === false && r.doc.HostName?.startsWith(oldPrefix)) {
@@ -92,7 +92,7 @@ export function modifyInstancesVpcAttribute(settings: CvmSettings): TypedHandler
 }
 
 /** The one security group an Associate/Disassociate call names, well formed and existing. */
-function securityGroupOf(ctx: ActionContext, ids: readonly string[]): string {
+async function securityGroupOf(ctx: ActionContext, ids: readonly string[]): Promise<string> {
   if (ids.length === 0) throw apiError("MissingParameter", missingParameter("SecurityGroupIds", { en: "it must name one security group", zh: "需指定一个安全组" }));
   if (ids.length > MAX_GROUPS_PER_CALL) {
     throw apiError("InvalidParameterValue.LimitExceeded", {
@@ -104,7 +104,7 @@ function securityGroupOf(ctx: ActionContext, ids: readonly string[]): string {
   if (!SECURITY_GROUP_ID_RE.test(sgId)) {
     throw apiError("InvalidSgId.Malformed", malformedSecurityGroupId(sgId.slice(0, 64), "SecurityGroupIds.0"));
   }
-  if (network(ctx).missingSecurityGroups([sgId]).length > 0) {
+  if ((await network(ctx).missingSecurityGroups([sgId])).length > 0) {
     throw apiError("InvalidSecurityGroupId.NotFound", securityGroupNotFound(sgId, "SecurityGroupIds.0", ctx.region));
   }
   return sgId;
@@ -119,8 +119,8 @@ function securityGroupOperation(
   check: (r: InstanceRecord, groups: readonly string[], sgId: string) => void,
   change: (groups: readonly string[], sgId: string) => string[],
 ): TypedHandler<SecurityGroupsRequest, M.AssociateSecurityGroupsResponse> {
-  return (ctx, req) => {
-    const sgId = securityGroupOf(ctx, req.SecurityGroupIds);
+  return async (ctx, req) => {
+    const sgId = await securityGroupOf(ctx, req.SecurityGroupIds);
     return runBatch(ctx, req.InstanceIds, {
       action,
       allowed: SECURITY_GROUP_STATES,

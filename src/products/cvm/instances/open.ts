@@ -6,9 +6,9 @@ import { checkInstanceIds } from "../ids.js";
 import { instancesNotFound, noInstanceNamed } from "./messages.js";
 import { InstanceRepository, type InstanceRecord } from "./repository.js";
 
-export function openInstances(ctx: ActionContext): InstanceRepository {
-  const repo = new InstanceRepository(ctx.store.db, ctx.account.uin, ctx.region);
-  repo.settle(ctx.clock.now());
+export async function openInstances(ctx: ActionContext): Promise<InstanceRepository> {
+  const repo = new InstanceRepository(ctx.sql, ctx.account.uin, ctx.region);
+  await repo.settle(ctx.clock.now());
   return repo;
 }
 
@@ -16,13 +16,13 @@ export function openInstances(ctx: ActionContext): InstanceRepository {
  * The instances an operation names: ids well formed, at most `max`, each existing in this account and
  * region (another account's instance is simply not found). Duplicates count once.
  */
-export function loadInstances(repo: InstanceRepository, ids: readonly string[], parameter = "InstanceIds", max = 100): InstanceRecord[] {
+export async function loadInstances(repo: InstanceRepository, ids: readonly string[], parameter = "InstanceIds", max = 100): Promise<InstanceRecord[]> {
   if (ids.length === 0) {
     throw apiError("MissingParameter", noInstanceNamed(parameter));
   }
   checkInstanceIds(ids, parameter, max);
   const unique = [...new Set(ids)];
-  const found = repo.findMany(unique);
+  const found = await repo.findMany(unique);
   const missing = unique.filter((id) => !found.has(id));
   if (missing.length > 0) {
     throw apiError("InvalidInstanceId.NotFound", instancesNotFound(missing, parameter));

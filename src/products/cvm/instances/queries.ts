@@ -18,14 +18,14 @@ const INSTANCE_ATTRIBUTES = ["UserData"] as const;
  * The UserData given at purchase ("" when none was). The vendor lists InvalidParameterValue.InstanceIdMalformed,
  * not InvalidInstanceId.Malformed, for this action's malformed ids.
  */
-export const describeInstancesAttributes: TypedHandler<M.DescribeInstancesAttributesRequest, M.DescribeInstancesAttributesResponse> = (ctx, req) => {
+export const describeInstancesAttributes: TypedHandler<M.DescribeInstancesAttributesRequest, M.DescribeInstancesAttributesResponse> = async (ctx, req) => {
   const attributes = req.Attributes.map((a, i) => oneOf(a, INSTANCE_ATTRIBUTES, `Attributes.${i}`));
   req.InstanceIds.forEach((id, i) => {
     if (!INSTANCE_ID_RE.test(id)) {
       throw apiError("InvalidParameterValue.InstanceIdMalformed", malformedIdText({ en: "instance id", zh: "实例 ID" }, id, `InstanceIds.${i}`, "ins"));
     }
   });
-  const records = loadInstances(openInstances(ctx), req.InstanceIds);
+  const records = await loadInstances(await openInstances(ctx), req.InstanceIds);
   return {
     InstanceSet: records.map((r) => ({
       InstanceId: r.instanceId,
@@ -44,9 +44,9 @@ const UNLIMITED = -1;
  * Only downgrading a monthly-subscription instance is counted; everything else is unlimited (-1). No
  * emulated action downgrades an instance yet, so CurrentCount is 0.
  */
-export const describeInstancesOperationLimit: TypedHandler<M.DescribeInstancesOperationLimitRequest, M.DescribeInstancesOperationLimitResponse> = (ctx, req) => {
+export const describeInstancesOperationLimit: TypedHandler<M.DescribeInstancesOperationLimitRequest, M.DescribeInstancesOperationLimitResponse> = async (ctx, req) => {
   const operation = oneOf(req.Operation, LIMITED_OPERATIONS, "Operation");
-  const records = loadInstances(openInstances(ctx), req.InstanceIds);
+  const records = await loadInstances(await openInstances(ctx), req.InstanceIds);
   return {
     InstanceOperationLimitSet: records.map((r) => {
       const limited = operation === "INSTANCE_DEGRADE" && r.chargeType === "PREPAID";
@@ -89,7 +89,7 @@ interface QuotaRow {
  * filters narrow the sets; a set with nothing left is an empty list.
  */
 export function describeAccountQuota(settings: CvmSettings): TypedHandler<M.DescribeAccountQuotaRequest, M.DescribeAccountQuotaResponse> {
-  return (ctx, req) => {
+  return async (ctx, req) => {
     const zones = CATALOG.get(ctx.region)?.zones ?? [];
     checkFilters(req.Filters, { names: ["zone", "quota-type"] });
     (req.Filters ?? []).forEach((filter, i) =>
@@ -102,17 +102,17 @@ export function describeAccountQuota(settings: CvmSettings): TypedHandler<M.Desc
       }),
     );
 
-    const repo = openInstances(ctx);
+    const repo = await openInstances(ctx);
     const rows: QuotaRow[] = [];
     for (const { zone } of zones.filter((z) => z.available)) {
-      const quota = (chargeType: string) => {
-        const { used, total, remaining } = zoneQuota(repo, settings, zone, chargeType);
+      const quota = async (chargeType: string) => {
+        const { used, total, remaining } = await zoneQuota(repo, settings, zone, chargeType);
         return { Zone: zone, UsedQuota: used, RemainingQuota: remaining, TotalQuota: total };
       };
       rows.push(
-        { type: "PostPaidQuotaSet", zone, item: quota("POSTPAID_BY_HOUR") },
-        { type: "PrePaidQuotaSet", zone, item: { ...quota("PREPAID"), OnceQuota: MAX_INSTANCE_COUNT } },
-        { type: "SpotPaidQuotaSet", zone, item: quota("SPOTPAID") },
+        { type: "PostPaidQuotaSet", zone, item: await quota("POSTPAID_BY_HOUR") },
+        { type: "PrePaidQuotaSet", zone, item: { ...(await quota("PREPAID")), OnceQuota: MAX_INSTANCE_COUNT } },
+        { type: "SpotPaidQuotaSet", zone, item: await quota("SPOTPAID") },
       );
     }
     rows.push({ type: "ImageQuotaSet", item: IMAGE_QUOTA }, { type: "DisasterRecoverGroupQuotaSet", item: DISASTER_RECOVER_GROUP_QUOTA });

@@ -3,11 +3,10 @@
 // settle() moves every instance whose pending transition is due, so no timers are needed and several
 // processes sharing one database agree.
 import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
-import type { SqliteDatabase } from "../../../store/sqlite.js";
 import type { Page } from "../paging.js";
 import { RawJson } from "../../../protocol/raw-json.js";
 import { DEFAULT_LISTING_PLAN, Listing, type Condition, type ListingPlan, type ListingTable } from "../../../store/listing.js";
-import { prepared } from "../../../store/statements.js";
+import { oneOf, type Sql } from "../../../store/sql.js";
 import { newResourceId } from "../ids.js";
 import { DELETED } from "./states.js";
 import { newViewVersion, viewCacheOf } from "./view-cache.js";
@@ -178,61 +177,73 @@ type ListedInstance = [seq: number, createdAt: number, version: number, state: s
 
 export class InstanceRepository {
   constructor(
-    private readonly db: SqliteDatabase,
+    private readonly sql: Sql,
     readonly account: string,
     readonly region: string,
     plan: ListingPlan = DEFAULT_LISTING_PLAN,
   ) {
-    this.listing = new Listing(db, INSTANCE_LISTING, plan);
+    this.listing = new Listing(sql, INSTANCE_LISTING, plan);
+  }
+
+  get dialect(): Sql["dialect"] {
+    return this.sql.dialect;
   }
 
   private readonly listing: Listing;
 
   /** Applies every transition that is due by `now`. */
-  settle(now: number): void {
+  async settle(now: number): Promise<void> {
     // Looked for first: a write statement takes the write lock even when it changes nothing, and a read
     // with nothing due should take none (the transaction is deferred).
-    const due = prepared(this.db, "SELECT 1 FROM cvm_instances WHERE account_uin = ? AND region = ? AND pending_at IS NOT NULL AND pending_at <= ? LIMIT 1")
-      .pluck()
-      .get(this.account, this.region, now);
+    const due = await this.sql.value("SELECT 1 FROM cvm_instances WHERE account_uin = ? AND region = ? AND pending_at IS NOT NULL AND pending_at <= ? LIMIT 1", [
+      this.account,
+      this.region,
+      now,
+    ]);
     if (due === undefined) return;
-    const gone = prepared(
-      this.db,
+    const gone = await this.sql.column<number>(
       `DELETE FROM cvm_instances WHERE account_uin = ? AND region = ? AND pending_at IS NOT NULL AND pending_at <= ? AND pending_state = '${DELETED}' RETURNING seq`,
-    )
-      .pluck()
-      .all(this.account, this.region, now) as number[];
+      [this.account, this.region, now],
+    );
     if (gone.length > 0) {
-      const cache = viewCacheOf(this.db);
+      const cache = viewCacheOf(this.sql.database);
       for (const seq of gone) cache.forget(seq);
     }
-    prepared(this.db,
-        `UPDATE cvm_instances SET state = pending_state, pending_state = NULL, pending_at = NULL,
-                latest_operation_state = CASE WHEN latest_operation_state = 'OPERATING' THEN 'SUCCESS' ELSE latest_operation_state END
-          WHERE account_uin = ? AND region = ? AND pending_at IS NOT NULL AND pending_at <= ?`,
-      )
-      .run(this.account, this.region, now);
+    await this.sql.run(
+      `UPDATE cvm_instances SET state = pending_state, pending_state = NULL, pending_at = NULL,
+              latest_operation_state = CASE WHEN latest_operation_state = 'OPERATING' THEN 'SUCCESS' ELSE latest_operation_state END
+        WHERE account_uin = ? AND region = ? AND pending_at IS NOT NULL AND pending_at <= ?`,
+      [this.account, this.region, now],
+    );
   }
 
-  insert(r: InstanceRecord): void {
+  async insert(r: InstanceRecord): Promise<void> {
     const names = ["account_uin", "region", ...COLUMNS.map(([c]) => c), "doc", "view", "view_version"];
-    prepared(this.db, `INSERT INTO cvm_instances (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})`)
-      .run(this.account, this.region, ...COLUMNS.map(([, f]) => r[f]), JSON.stringify(r.doc), viewOf(r), newViewVersion());
+    await this.sql.run(`INSERT INTO cvm_instances (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})`, [
+      this.account,
+      this.region,
+      ...COLUMNS.map(([, f]) => r[f]),
+      JSON.stringify(r.doc),
+      viewOf(r),
+      newViewVersion(),
+    ]);
   }
 
   /** Writes back every column and the doc of a record read earlier in the same transaction. */
-  save(r: InstanceRecord): void {
-    prepared(
-      this.db,
+  async save(r: InstanceRecord): Promise<void> {
+    await this.sql.run(
       `UPDATE cvm_instances SET ${COLUMNS.map(([c]) => `${c} = ?`).join(", ")}, doc = ?, view = ?, view_version = ? WHERE account_uin = ? AND region = ? AND instance_id = ?`,
-    ).run(...COLUMNS.map(([, f]) => r[f]), JSON.stringify(r.doc), viewOf(r), newViewVersion(), this.account, this.region, r.instanceId);
+      [...COLUMNS.map(([, f]) => r[f]), JSON.stringify(r.doc), viewOf(r), newViewVersion(), this.account, this.region, r.instanceId],
+    );
   }
 
-  delete(instanceId: string): void {
-    const seq = prepared(this.db, "DELETE FROM cvm_instances WHERE account_uin = ? AND region = ? AND instance_id = ? RETURNING seq")
-      .pluck()
-      .get(this.account, this.region, instanceId) as number | undefined;
-    if (seq !== undefined) viewCacheOf(this.db).forget(seq);
+  async delete(instanceId: string): Promise<void> {
+    const seq = await this.sql.value<number>("DELETE FROM cvm_instances WHERE account_uin = ? AND region = ? AND instance_id = ? RETURNING seq", [
+      this.account,
+      this.region,
+      instanceId,
+    ]);
+    if (seq !== undefined) viewCacheOf(this.sql.database).forget(seq);
   }
 
   /**
@@ -240,11 +251,12 @@ export class InstanceRepository {
    * joins). Ids are 8 random characters: among a million instances a drawn id is sometimes taken, and is
    * then drawn again (an insert with it failed on the unique index, an InternalError).
    */
-  freshInstanceId(drawn: Set<string>, draw: () => string = () => newResourceId("ins")): string {
-    const taken = prepared(this.db, "SELECT 1 FROM cvm_instances WHERE account_uin = ? AND region = ? AND instance_id = ?").pluck();
+  async freshInstanceId(drawn: Set<string>, draw: () => string = () => newResourceId("ins")): Promise<string> {
     for (;;) {
       const id = draw();
-      if (!drawn.has(id) && taken.get(this.account, this.region, id) === undefined) {
+      if (drawn.has(id)) continue;
+      const taken = await this.sql.value("SELECT 1 FROM cvm_instances WHERE account_uin = ? AND region = ? AND instance_id = ?", [this.account, this.region, id]);
+      if (taken === undefined) {
         drawn.add(id);
         return id;
       }
@@ -252,9 +264,9 @@ export class InstanceRepository {
   }
 
   /** The records for these ids, in the order given; ids that do not exist are absent from the map. */
-  findMany(ids: readonly string[]): Map<string, InstanceRecord> {
-    const rows = prepared(this.db, `SELECT * FROM cvm_instances WHERE account_uin = ? AND region = ? AND instance_id IN (SELECT value FROM json_each(?))`)
-      .all(this.account, this.region, JSON.stringify(ids)) as InstanceRow[];
+  async findMany(ids: readonly string[]): Promise<Map<string, InstanceRecord>> {
+    const byId = oneOf(this.sql.dialect, "instance_id", ids, "text");
+    const rows = await this.sql.all<InstanceRow>(`SELECT * FROM cvm_instances WHERE account_uin = ? AND region = ? AND ${byId.sql}`, [this.account, this.region, ...byId.params]);
     return new Map(rows.map((row) => [row.instance_id, fromRow(row)]));
   }
 
@@ -263,17 +275,14 @@ export class InstanceRepository {
    * reads no view: each instance's finished JSON comes from the view cache, and only the rows it does not
    * hold in their current version have their stored view read (in the same transaction).
    */
-  listViews(conditions: readonly Condition[], page: Page): { total: number; instances: RawJson } {
-    const { total, rows } = this.listing.page<ListedInstance>(this, conditions, page);
-    const cache = viewCacheOf(this.db);
+  async listViews(conditions: readonly Condition[], page: Page): Promise<{ total: number; instances: RawJson }> {
+    const { total, rows } = await this.listing.page<ListedInstance>(this, conditions, page);
+    const cache = viewCacheOf(this.sql.database);
     const jsons = rows.map(([seq, , version, state, latestOperationState]) => cache.get(seq, version, state, latestOperationState));
     const missing = rows.filter((_, i) => jsons[i] === undefined).map(([seq]) => seq);
     if (missing.length > 0) {
-      const views = new Map(
-        prepared(this.db, "SELECT seq, view FROM cvm_instances WHERE seq IN (SELECT value FROM json_each(?))")
-          .raw()
-          .all(JSON.stringify(missing)) as Array<[number, Buffer]>,
-      );
+      const bySeq = oneOf(this.sql.dialect, "seq", missing, "bigint");
+      const views = new Map(await this.sql.tuples<[number, Buffer]>(`SELECT seq, view FROM cvm_instances WHERE ${bySeq.sql}`, bySeq.params));
       rows.forEach(([seq, , version, state, latestOperationState], i) => {
         jsons[i] ??= cache.put(seq, version, state, latestOperationState, views.get(seq)!);
       });
@@ -283,40 +292,45 @@ export class InstanceRepository {
     return { total, instances: new RawJson(parts) };
   }
 
-  listStates(conditions: readonly Condition[], page: Page): { total: number; states: Array<{ InstanceId: string; InstanceState: string }> } {
-    const { total, rows } = this.listing.page<ListedInstance>(this, conditions, page);
+  async listStates(conditions: readonly Condition[], page: Page): Promise<{ total: number; states: Array<{ InstanceId: string; InstanceState: string }> }> {
+    const { total, rows } = await this.listing.page<ListedInstance>(this, conditions, page);
     if (rows.length === 0) return { total, states: [] };
-    const ids = new Map(
-      prepared(this.db, "SELECT seq, instance_id FROM cvm_instances WHERE seq IN (SELECT value FROM json_each(?))")
-        .raw()
-        .all(JSON.stringify(rows.map(([seq]) => seq))) as Array<[number, string]>,
-    );
+    const bySeq = oneOf(this.sql.dialect, "seq", rows.map(([seq]) => seq), "bigint");
+    const ids = new Map(await this.sql.tuples<[number, string]>(`SELECT seq, instance_id FROM cvm_instances WHERE ${bySeq.sql}`, bySeq.params));
     return { total, states: rows.map(([seq, , , state]) => ({ InstanceId: ids.get(seq)!, InstanceState: state })) };
   }
 
   /** How many instances the account has in the region, from the counts the triggers keep. */
-  count(): number {
+  count(): Promise<number> {
     return this.listing.count(this);
   }
 
   /** How many instances of a charge type the account has in a zone (for quotas). */
-  countInZone(zone: string, chargeType: string): number {
-    return (
-      prepared(this.db, "SELECT COUNT(*) AS n FROM cvm_instances WHERE account_uin = ? AND region = ? AND zone = ? AND charge_type = ?")
-        .get(this.account, this.region, zone, chargeType) as { n: number }
-    ).n;
+  async countInZone(zone: string, chargeType: string): Promise<number> {
+    return (await this.sql.value<number>("SELECT COUNT(*) FROM cvm_instances WHERE account_uin = ? AND region = ? AND zone = ? AND charge_type = ?", [
+      this.account,
+      this.region,
+      zone,
+      chargeType,
+    ]))!;
   }
 
-  findClientToken(token: string): string[] | undefined {
-    const row = prepared<[string, string, string], { instance_ids: string }>(this.db, 
-        "SELECT instance_ids FROM cvm_client_tokens WHERE account_uin = ? AND region = ? AND client_token = ?",
-      )
-      .get(this.account, this.region, token);
-    return row ? (JSON.parse(row.instance_ids) as string[]) : undefined;
+  async findClientToken(token: string): Promise<string[] | undefined> {
+    const ids = await this.sql.value<string>("SELECT instance_ids FROM cvm_client_tokens WHERE account_uin = ? AND region = ? AND client_token = ?", [
+      this.account,
+      this.region,
+      token,
+    ]);
+    return ids === undefined ? undefined : (JSON.parse(ids) as string[]);
   }
 
-  saveClientToken(token: string, instanceIds: readonly string[], now: number): void {
-    prepared(this.db, "INSERT INTO cvm_client_tokens (account_uin, region, client_token, instance_ids, created_at) VALUES (?, ?, ?, ?, ?)")
-      .run(this.account, this.region, token, JSON.stringify(instanceIds), now);
+  async saveClientToken(token: string, instanceIds: readonly string[], now: number): Promise<void> {
+    await this.sql.run("INSERT INTO cvm_client_tokens (account_uin, region, client_token, instance_ids, created_at) VALUES (?, ?, ?, ?, ?)", [
+      this.account,
+      this.region,
+      token,
+      JSON.stringify(instanceIds),
+      now,
+    ]);
   }
 }

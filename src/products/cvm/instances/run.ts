@@ -248,14 +248,14 @@ interface NetworkPlan {
   securityGroupIds: string[];
 }
 
-function resolveNetwork(ctx: ActionContext, net: NetworkRepository, req: M.RunInstancesRequest, zone: string, count: number): NetworkPlan {
+async function resolveNetwork(ctx: ActionContext, net: NetworkRepository, req: M.RunInstancesRequest, zone: string, count: number): Promise<NetworkPlan> {
   const now = ctx.clock.now();
   const vpc = req.VirtualPrivateCloud;
   let subnet: Subnet;
   if (!vpc || (vpc.VpcId === "DEFAULT" && vpc.SubnetId === "DEFAULT")) {
-    subnet = net.defaultSubnet(zone, now);
+    subnet = await net.defaultSubnet(zone, now);
   } else {
-    subnet = net.resolveSubnet(vpc, now);
+    subnet = await net.resolveSubnet(vpc, now);
     net.ensureSubnetInZone(subnet, zone);
   }
   const ips = vpc?.PrivateIpAddresses;
@@ -266,7 +266,7 @@ function resolveNetwork(ctx: ActionContext, net: NetworkRepository, req: M.RunIn
         zh: `参数\`VirtualPrivateCloud.PrivateIpAddresses\`应为每个实例各指定一个地址（参数\`InstanceCount\`为 ${count}，最多 20 个），实际指定了 ${ips.length} 个。`,
       });
     }
-    net.checkRequestedIps(subnet, ips);
+    await net.checkRequestedIps(subnet, ips);
   }
   let securityGroupIds = req.SecurityGroupIds ?? [];
   if (securityGroupIds.length > MAX_SECURITY_GROUPS) {
@@ -275,8 +275,8 @@ function resolveNetwork(ctx: ActionContext, net: NetworkRepository, req: M.RunIn
       zh: `参数\`SecurityGroupIds\`指定了 ${securityGroupIds.length} 个安全组，一个实例最多绑定 ${MAX_SECURITY_GROUPS} 个。`,
     });
   }
-  if (securityGroupIds.length === 0) securityGroupIds = [net.defaultSecurityGroupId(now)];
-  const missing = net.missingSecurityGroups(securityGroupIds);
+  if (securityGroupIds.length === 0) securityGroupIds = [await net.defaultSecurityGroupId(now)];
+  const missing = await net.missingSecurityGroups(securityGroupIds);
   const absent = missing[0];
   if (absent !== undefined) {
     invalid("InvalidSecurityGroupId.NotFound", securityGroupNotFound(absent.slice(0, 64), `SecurityGroupIds.${securityGroupIds.indexOf(absent)}`, ctx.region));
@@ -479,13 +479,13 @@ export function resolveCharge(
 }
 
 /** An account's instance quota for one zone and charge type: settings.instanceQuota instances. */
-export function zoneQuota(repo: InstanceRepository, settings: CvmSettings, zone: string, chargeType: string): { used: number; total: number; remaining: number } {
-  const used = repo.countInZone(zone, chargeType);
+export async function zoneQuota(repo: InstanceRepository, settings: CvmSettings, zone: string, chargeType: string): Promise<{ used: number; total: number; remaining: number }> {
+  const used = await repo.countInZone(zone, chargeType);
   return { used, total: settings.instanceQuota, remaining: Math.max(0, settings.instanceQuota - used) };
 }
 
 /** Refuses `count` more instances of a charge type in a zone when the quota cannot take them. */
-export function checkInstanceQuota(
+export async function checkInstanceQuota(
   repo: InstanceRepository,
   settings: CvmSettings,
   zone: string,
@@ -493,8 +493,8 @@ export function checkInstanceQuota(
   count: number,
   parameter: string,
   code = QUOTA_CODES[chargeType] ?? "LimitExceeded.InstanceQuota",
-): void {
-  const { used, total, remaining } = zoneQuota(repo, settings, zone, chargeType);
+): Promise<void> {
+  const { used, total, remaining } = await zoneQuota(repo, settings, zone, chargeType);
   if (count > remaining) {
     invalid(code, {
       en: `The ${chargeType} instance quota of zone ${zone} is ${total}: ${used} are in use and ${count} were requested (\`${parameter}\`); at most ${remaining} more fit.`,
@@ -509,9 +509,9 @@ export function defaultHostName(privateIp: string, os: string): string {
 }
 
 export function runInstances(settings: CvmSettings): TypedHandler<M.RunInstancesRequest, M.RunInstancesResponse> {
-  return (ctx, req) => {
+  return async (ctx, req) => {
     const now = ctx.clock.now();
-    const repo = openInstances(ctx);
+    const repo = await openInstances(ctx);
     if (req.ClientToken !== undefined) {
       if (req.ClientToken.length > 64 || !/^[\x20-\x7e]*$/.test(req.ClientToken)) {
         const start = req.ClientToken.slice(0, 64);
@@ -520,7 +520,7 @@ export function runInstances(settings: CvmSettings): TypedHandler<M.RunInstances
           zh: `参数\`ClientToken\`最多包含 64 个可打印 ASCII 字符，所给值\`${start}\`${req.ClientToken.length > 64 ? "…" : ""}长度为 ${req.ClientToken.length} 个字符。`,
         });
       }
-      const earlier = repo.findClientToken(req.ClientToken);
+      const earlier = await repo.findClientToken(req.ClientToken);
       if (earlier) return { InstanceIdSet: earlier };
     }
     checkMiscellaneous(req);
@@ -549,20 +549,20 @@ export function runInstances(settings: CvmSettings): TypedHandler<M.RunInstances
       if (problem) invalid("InvalidParameterValue.IllegalHostName", illegalHostName(req.HostName.slice(0, 64), "HostName", problem));
     }
 
-    const net = new NetworkRepository(ctx.store.db, ctx.account.uin, ctx.region);
-    const network = resolveNetwork(ctx, net, req, zone, count);
+    const net = new NetworkRepository(ctx.sql, ctx.account.uin, ctx.region);
+    const network = await resolveNetwork(ctx, net, req, zone, count);
 
-    checkInstanceQuota(repo, settings, zone, chargeType, count, "InstanceCount");
+    await checkInstanceQuota(repo, settings, zone, chargeType, count, "InstanceCount");
 
     const launchAt = now + TIMING_PROFILES[settings.timing].launch;
     const taken = new Set<string>();
     const drawnIds = new Set<string>();
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      const privateIp = network.requestedIps?.[i] ?? net.allocateIp(network.subnet, taken);
+      const privateIp = network.requestedIps?.[i] ?? (await net.allocateIp(network.subnet, taken));
       taken.add(privateIp);
-      const publicIp = internet.PublicIpAssigned ? net.allocatePublicIp() : null;
-      const instanceId = repo.freshInstanceId(drawnIds);
+      const publicIp = internet.PublicIpAssigned ? await net.allocatePublicIp() : null;
+      const instanceId = await repo.freshInstanceId(drawnIds);
       const doc: InstanceDoc = {
         Placement: { Zone: zone, ProjectId: req.Placement?.ProjectId ?? 0 },
         CPU: spec.cpu,
@@ -621,10 +621,10 @@ export function runInstances(settings: CvmSettings): TypedHandler<M.RunInstances
         expiredAt,
         doc,
       };
-      repo.insert(record);
+      await repo.insert(record);
       ids.push(instanceId);
     }
-    if (req.ClientToken !== undefined) repo.saveClientToken(req.ClientToken, ids, now);
+    if (req.ClientToken !== undefined) await repo.saveClientToken(req.ClientToken, ids, now);
     return { InstanceIdSet: ids };
   };
 }

@@ -1,5 +1,5 @@
 // Finished Instance JSON per stored row, kept in memory between DescribeInstances calls. Reading a page's
-// stored views out of SQLite (a buffer made per row) was most of the cost of a page; the page query now
+// stored views out of the database (a buffer made per row) was most of the cost of a page; the page query now
 // reads only each row's sequence number, view version and the two settled fields, and takes the bytes from here.
 //
 // An entry is used only when the row's view version and both settled fields match it. Every write of a
@@ -7,7 +7,6 @@
 // made inside a transaction that was rolled back, or before a reset, never matches a stored row; a version
 // written by another process on the same data matches one of ours only by a 1-in-2^47 chance.
 import { randomInt } from "node:crypto";
-import type { SqliteDatabase } from "../../../store/sqlite.js";
 
 /** What the cache may hold; past it, the oldest entries go. 10,000 instances take about 16 MiB. */
 const BUDGET_BYTES = 64 * 1024 * 1024;
@@ -80,10 +79,10 @@ export class ViewCache {
   }
 }
 
-const caches = new WeakMap<SqliteDatabase, ViewCache>();
+const caches = new WeakMap<object, ViewCache>();
 
 /** The cache of one database's rows. */
-export function viewCacheOf(db: SqliteDatabase): ViewCache {
+export function viewCacheOf(db: object): ViewCache {
   let cache = caches.get(db);
   if (!cache) {
     cache = new ViewCache();

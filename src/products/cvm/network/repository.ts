@@ -1,12 +1,11 @@
 // Each account gets, per region, a default VPC (172.16.0.0/16), a default /20 subnet per zone and a
 // default security group, created on first use, as the real service does for new accounts.
-import type { SqliteDatabase } from "../../../store/sqlite.js";
 import { apiError } from "../../../protocol/errors.js";
 import { malformedIdText } from "../../../protocol/messages.js";
 import { CATALOG } from "../catalog/regions.js";
 import { newResourceId } from "../ids.js";
 import { cidrContains, ipToNumber, numberToIp, parseCidr } from "./ipv4.js";
-import { prepared } from "../../../store/statements.js";
+import type { Sql } from "../../../store/sql.js";
 
 export const DEFAULT_VPC_CIDR = "172.16.0.0/16";
 /** Addresses the VPC keeps for itself at each end of a subnet (network, gateway; broadcast). */
@@ -36,55 +35,64 @@ function toSubnet(row: SubnetRow): Subnet {
 
 export class NetworkRepository {
   constructor(
-    private readonly db: SqliteDatabase,
+    private readonly sql: Sql,
     private readonly account: string,
     private readonly region: string,
   ) {}
 
   /** The default VPC, created with its zone subnets and default security group on first use. */
-  defaultVpcId(now: number): string {
-    const existing = prepared<[string, string], { vpc_id: string }>(this.db, "SELECT vpc_id FROM cvm_vpcs WHERE account_uin = ? AND region = ? AND is_default = 1")
-      .get(this.account, this.region);
-    if (existing) return existing.vpc_id;
+  async defaultVpcId(now: number): Promise<string> {
+    const existing = await this.sql.value<string>("SELECT vpc_id FROM cvm_vpcs WHERE account_uin = ? AND region = ? AND is_default = 1", [this.account, this.region]);
+    if (existing !== undefined) return existing;
     const vpcId = newResourceId("vpc");
-    prepared(this.db, "INSERT INTO cvm_vpcs (account_uin, region, vpc_id, cidr, is_default, created_at) VALUES (?, ?, ?, ?, 1, ?)")
-      .run(this.account, this.region, vpcId, DEFAULT_VPC_CIDR, now);
+    await this.sql.run("INSERT INTO cvm_vpcs (account_uin, region, vpc_id, cidr, is_default, created_at) VALUES (?, ?, ?, ?, 1, ?)", [
+      this.account,
+      this.region,
+      vpcId,
+      DEFAULT_VPC_CIDR,
+      now,
+    ]);
     const vpc = parseCidr(DEFAULT_VPC_CIDR);
-    const insertSubnet = prepared(this.db, 
-      "INSERT INTO cvm_subnets (account_uin, region, subnet_id, vpc_id, zone, cidr, is_default, next_host, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
-    );
-    (CATALOG.get(this.region)?.zones ?? []).forEach((zone, i) => {
+    const zones = CATALOG.get(this.region)?.zones ?? [];
+    for (const [i, zone] of zones.entries()) {
       const cidr = `${numberToIp(vpc.base + i * 4096)}/20`;
-      insertSubnet.run(this.account, this.region, newResourceId("subnet"), vpcId, zone.zone, cidr, FIRST_HOST, now);
-    });
-    prepared(this.db, "INSERT INTO cvm_security_groups (account_uin, region, sg_id, name, is_default, created_at) VALUES (?, ?, ?, 'default', 1, ?)")
-      .run(this.account, this.region, newResourceId("sg"), now);
+      await this.sql.run(
+        "INSERT INTO cvm_subnets (account_uin, region, subnet_id, vpc_id, zone, cidr, is_default, next_host, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+        [this.account, this.region, newResourceId("subnet"), vpcId, zone.zone, cidr, FIRST_HOST, now],
+      );
+    }
+    await this.sql.run("INSERT INTO cvm_security_groups (account_uin, region, sg_id, name, is_default, created_at) VALUES (?, ?, ?, 'default', 1, ?)", [
+      this.account,
+      this.region,
+      newResourceId("sg"),
+      now,
+    ]);
     return vpcId;
   }
 
-  defaultSubnet(zone: string, now: number): Subnet {
-    const vpcId = this.defaultVpcId(now);
-    const row = prepared<[string, string, string, string], SubnetRow>(this.db, 
-        "SELECT * FROM cvm_subnets WHERE account_uin = ? AND region = ? AND vpc_id = ? AND zone = ? AND is_default = 1",
-      )
-      .get(this.account, this.region, vpcId, zone);
+  async defaultSubnet(zone: string, now: number): Promise<Subnet> {
+    const vpcId = await this.defaultVpcId(now);
+    const row = await this.sql.get<SubnetRow>("SELECT * FROM cvm_subnets WHERE account_uin = ? AND region = ? AND vpc_id = ? AND zone = ? AND is_default = 1", [
+      this.account,
+      this.region,
+      vpcId,
+      zone,
+    ]);
     if (!row) throw new Error(`no default subnet for zone ${zone}`);
     return toSubnet(row);
   }
 
-  defaultSecurityGroupId(now: number): string {
-    this.defaultVpcId(now);
-    return prepared<[string, string], { sg_id: string }>(this.db, "SELECT sg_id FROM cvm_security_groups WHERE account_uin = ? AND region = ? AND is_default = 1")
-      .get(this.account, this.region)!.sg_id;
+  async defaultSecurityGroupId(now: number): Promise<string> {
+    await this.defaultVpcId(now);
+    return (await this.sql.value<string>("SELECT sg_id FROM cvm_security_groups WHERE account_uin = ? AND region = ? AND is_default = 1", [this.account, this.region]))!;
   }
 
-  vpcExists(vpcId: string): boolean {
-    return prepared(this.db, "SELECT 1 FROM cvm_vpcs WHERE account_uin = ? AND region = ? AND vpc_id = ?").get(this.account, this.region, vpcId) !== undefined;
+  async vpcExists(vpcId: string): Promise<boolean> {
+    return (await this.sql.value("SELECT 1 FROM cvm_vpcs WHERE account_uin = ? AND region = ? AND vpc_id = ?", [this.account, this.region, vpcId])) !== undefined;
   }
 
-  findSubnet(subnetId: string): Subnet | undefined {
-    const row = prepared<[string, string, string], SubnetRow>(this.db, "SELECT * FROM cvm_subnets WHERE account_uin = ? AND region = ? AND subnet_id = ?")
-      .get(this.account, this.region, subnetId);
+  async findSubnet(subnetId: string): Promise<Subnet | undefined> {
+    const row = await this.sql.get<SubnetRow>("SELECT * FROM cvm_subnets WHERE account_uin = ? AND region = ? AND subnet_id = ?", [this.account, this.region, subnetId]);
     return row ? toSubnet(row) : undefined;
   }
 
@@ -92,21 +100,21 @@ export class NetworkRepository {
    * The subnet a VirtualPrivateCloud parameter names: both ids well formed, the VPC existing, the subnet
    * existing and belonging to it. (The default VPC is created first, so an account's first call can name it.)
    */
-  resolveSubnet(vpc: { VpcId: string; SubnetId: string }, now: number): Subnet {
+  async resolveSubnet(vpc: { VpcId: string; SubnetId: string }, now: number): Promise<Subnet> {
     if (!/^vpc-[a-z0-9]{8}$/.test(vpc.VpcId)) {
       throw apiError("InvalidParameterValue.VpcIdMalformed", malformedIdText({ en: "VPC id", zh: "私有网络 ID" }, vpc.VpcId, "VirtualPrivateCloud.VpcId", "vpc"));
     }
     if (!/^subnet-[a-z0-9]{8}$/.test(vpc.SubnetId)) {
       throw apiError("InvalidParameterValue.SubnetIdMalformed", malformedIdText({ en: "subnet id", zh: "子网 ID" }, vpc.SubnetId, "VirtualPrivateCloud.SubnetId", "subnet"));
     }
-    this.defaultVpcId(now);
-    if (!this.vpcExists(vpc.VpcId)) {
+    await this.defaultVpcId(now);
+    if (!(await this.vpcExists(vpc.VpcId))) {
       throw apiError("InvalidParameterValue.VpcIdNotExist", {
         en: `The VPC \`${vpc.VpcId}\` in \`VirtualPrivateCloud.VpcId\` does not exist in region ${this.region}.`,
         zh: `参数\`VirtualPrivateCloud.VpcId\`中的私有网络\`${vpc.VpcId}\`在地域 ${this.region} 中不存在。`,
       });
     }
-    const found = this.findSubnet(vpc.SubnetId);
+    const found = await this.findSubnet(vpc.SubnetId);
     if (!found) {
       throw apiError("InvalidParameterValue.SubnetNotExist", {
         en: `The subnet \`${vpc.SubnetId}\` in \`VirtualPrivateCloud.SubnetId\` does not exist in region ${this.region}.`,
@@ -133,28 +141,40 @@ export class NetworkRepository {
   }
 
   /** A security group the account can use from now on (the default one is made by defaultVpcId). */
-  createSecurityGroup(name: string, now: number): string {
+  async createSecurityGroup(name: string, now: number): Promise<string> {
     const sgId = newResourceId("sg");
-    prepared(this.db, "INSERT INTO cvm_security_groups (account_uin, region, sg_id, name, is_default, created_at) VALUES (?, ?, ?, ?, 0, ?)")
-      .run(this.account, this.region, sgId, name, now);
+    await this.sql.run("INSERT INTO cvm_security_groups (account_uin, region, sg_id, name, is_default, created_at) VALUES (?, ?, ?, ?, 0, ?)", [
+      this.account,
+      this.region,
+      sgId,
+      name,
+      now,
+    ]);
     return sgId;
   }
 
   /** Which of these security groups do not exist. */
-  missingSecurityGroups(ids: readonly string[]): string[] {
-    const stmt = prepared(this.db, "SELECT 1 FROM cvm_security_groups WHERE account_uin = ? AND region = ? AND sg_id = ?");
-    return ids.filter((id) => stmt.get(this.account, this.region, id) === undefined);
+  async missingSecurityGroups(ids: readonly string[]): Promise<string[]> {
+    const missing: string[] = [];
+    for (const id of ids) {
+      const found = await this.sql.value("SELECT 1 FROM cvm_security_groups WHERE account_uin = ? AND region = ? AND sg_id = ?", [this.account, this.region, id]);
+      if (found === undefined) missing.push(id);
+    }
+    return missing;
   }
 
-  private ipInUse(subnetId: string, ip: string): boolean {
-    return (
-      prepared(this.db, "SELECT 1 FROM cvm_instances WHERE account_uin = ? AND region = ? AND subnet_id = ? AND private_ip = ?")
-        .get(this.account, this.region, subnetId, ip) !== undefined
-    );
+  private async ipInUse(subnetId: string, ip: string): Promise<boolean> {
+    const found = await this.sql.value("SELECT 1 FROM cvm_instances WHERE account_uin = ? AND region = ? AND subnet_id = ? AND private_ip = ?", [
+      this.account,
+      this.region,
+      subnetId,
+      ip,
+    ]);
+    return found !== undefined;
   }
 
   /** Checks that a requested private IP is a free address of the subnet. */
-  checkRequestedIp(subnet: Subnet, ip: string): void {
+  async checkRequestedIp(subnet: Subnet, ip: string): Promise<void> {
     const n = ipToNumber(ip);
     if (n === undefined) {
       throw apiError("InvalidParameter.InvalidIpFormat", {
@@ -169,7 +189,7 @@ export class NetworkRepository {
         zh: `参数\`VirtualPrivateCloud.PrivateIpAddresses\`中的内网 IP ${ip} 不是子网 ${subnet.subnetId}（${subnet.cidr}）中可分配的地址。`,
       });
     }
-    if (this.ipInUse(subnet.subnetId, ip)) {
+    if (await this.ipInUse(subnet.subnetId, ip)) {
       throw apiError("VpcIpIsUsed", {
         en: `The private IP ${ip} in \`VirtualPrivateCloud.PrivateIpAddresses\` is already used in subnet ${subnet.subnetId}; choose a free address.`,
         zh: `参数\`VirtualPrivateCloud.PrivateIpAddresses\`中的内网 IP ${ip} 在子网 ${subnet.subnetId} 中已被占用，请指定空闲的地址。`,
@@ -178,7 +198,7 @@ export class NetworkRepository {
   }
 
   /** Checks addresses asked for several instances at once: all different, each a free address of the subnet. */
-  checkRequestedIps(subnet: Subnet, ips: readonly string[]): void {
+  async checkRequestedIps(subnet: Subnet, ips: readonly string[]): Promise<void> {
     const twice = ips.find((ip, i) => ips.indexOf(ip) !== i);
     if (twice !== undefined) {
       throw apiError("VpcIpIsUsed", {
@@ -186,22 +206,24 @@ export class NetworkRepository {
         zh: `参数\`VirtualPrivateCloud.PrivateIpAddresses\`中的地址 ${twice.slice(0, 64)} 重复，每台实例需要各自的地址。`,
       });
     }
-    ips.forEach((ip) => this.checkRequestedIp(subnet, ip));
+    for (const ip of ips) await this.checkRequestedIp(subnet, ip);
   }
 
   /** The next free private IP of the subnet, in address order. */
-  allocateIp(subnet: Subnet, taken: ReadonlySet<string>): string {
+  async allocateIp(subnet: Subnet, taken: ReadonlySet<string>): Promise<string> {
     const cidr = parseCidr(subnet.cidr);
-    const row = prepared<[string, string, string], { next_host: number }>(this.db, "SELECT next_host FROM cvm_subnets WHERE account_uin = ? AND region = ? AND subnet_id = ?")
-      .get(this.account, this.region, subnet.subnetId)!;
+    const nextHost = (await this.sql.value<number>("SELECT next_host FROM cvm_subnets WHERE account_uin = ? AND region = ? AND subnet_id = ?", [
+      this.account,
+      this.region,
+      subnet.subnetId,
+    ]))!;
     const last = cidr.size - RESERVED_AT_END;
     // Scan from where the last allocation stopped, wrapping once, so freed addresses are found again.
     for (let i = 0; i < last - FIRST_HOST; i++) {
-      const host = FIRST_HOST + ((row.next_host - FIRST_HOST + i) % (last - FIRST_HOST));
+      const host = FIRST_HOST + ((nextHost - FIRST_HOST + i) % (last - FIRST_HOST));
       const ip = numberToIp(cidr.base + host);
-      if (taken.has(ip) || this.ipInUse(subnet.subnetId, ip)) continue;
-      prepared(this.db, "UPDATE cvm_subnets SET next_host = ? WHERE account_uin = ? AND region = ? AND subnet_id = ?")
-        .run(host + 1, this.account, this.region, subnet.subnetId);
+      if (taken.has(ip) || (await this.ipInUse(subnet.subnetId, ip))) continue;
+      await this.sql.run("UPDATE cvm_subnets SET next_host = ? WHERE account_uin = ? AND region = ? AND subnet_id = ?", [host + 1, this.account, this.region, subnet.subnetId]);
       return ip;
     }
     throw apiError("FailedOperation.NoAvailableIpAddressCountInSubnet", {
@@ -211,9 +233,12 @@ export class NetworkRepository {
   }
 
   /** A public IPv4 address from the region's pool. */
-  allocatePublicIp(): string {
-    prepared(this.db, "INSERT INTO cvm_public_ips (region, next_ip) VALUES (?, 1) ON CONFLICT(region) DO UPDATE SET next_ip = next_ip + 1").run(this.region);
-    const n = prepared<[string], { next_ip: number }>(this.db, "SELECT next_ip FROM cvm_public_ips WHERE region = ?").get(this.region)!.next_ip;
+  async allocatePublicIp(): Promise<string> {
+    // One statement: the pool is shared by every account of the region, and by every node.
+    const n = (await this.sql.value<number>(
+      "INSERT INTO cvm_public_ips (region, next_ip) VALUES (?, 1) ON CONFLICT (region) DO UPDATE SET next_ip = cvm_public_ips.next_ip + 1 RETURNING next_ip",
+      [this.region],
+    ))!;
     const regionIndex = [...CATALOG.keys()].indexOf(this.region);
     // 43.128.0.0/10 is Tencent Cloud's; one /16 per region, skipping .0 and .255 hosts.
     const base = ipToNumber(`43.${128 + regionIndex}.0.0`)!;

@@ -1,0 +1,16 @@
+// Settings that survive a restart and that every node sharing the database sees (the resource clock).
+import type { Sql } from "./sql.js";
+
+export class SettingsRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /** A JSON setting, or undefined. */
+  async get(key: string): Promise<unknown> {
+    const value = await this.sql.value<string>("SELECT value FROM settings WHERE key = ?", [key]);
+    return value === undefined ? undefined : (JSON.parse(value) as unknown);
+  }
+
+  async put(key: string, value: unknown): Promise<void> {
+    await this.sql.run("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, JSON.stringify(value)]);
+  }
+}
