@@ -13,7 +13,7 @@ import { errorBody, successBody, type ErrorBody, type SuccessBody } from "./prot
 import { apiError, ApiError, type Language } from "./protocol/errors.js";
 import { own } from "./protocol/own.js";
 import { AccountRepository, type Account } from "./store/accounts.js";
-import { SettingsRepository } from "./store/settings.js";
+import { changeStoredClock, loadClock } from "./clock-store.js";
 import { ACCOUNTS_LOCK, type Store } from "./store/store.js";
 import { VERSION } from "./version.js";
 
@@ -47,7 +47,6 @@ export interface AdminAnswer {
   log: { endpoint: string; caller: string; code: string };
 }
 
-export const CLOCK_SETTING = "clock";
 /** The resource clock stays within years 1970 to 9999: dates past them do not print as ISO 8601. */
 export const CLOCK_MIN_MS = Date.UTC(1970, 0, 1);
 export const CLOCK_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
@@ -114,13 +113,13 @@ export async function handleAdmin(call: AdminCall, deps: AdminDeps): Promise<Adm
         return success(await createAccount(deps, readFields(call.body, endpoint, ACCOUNT_FIELDS).Name));
       case "GET /_tclocal/clock":
         readFields(call.body, endpoint, NO_FIELDS);
+        // Another node sharing the database may have moved it.
+        if (deps.store.shared) await deps.store.read((sql) => loadClock(sql, deps.clock));
         return success(clockState(deps.clock));
       case "POST /_tclocal/clock": {
-        const state = changeClock(deps.clock, readFields(call.body, endpoint, CLOCK_FIELDS));
-        // The clock is state: a restart keeps the time the tests moved it to.
-        const snapshot = deps.clock.snapshot();
-        await deps.store.transaction((sql) => new SettingsRepository(sql).put(CLOCK_SETTING, snapshot), { mode: "write", lockKey: CLOCK_SETTING });
-        return success(state);
+        const change = readFields(call.body, endpoint, CLOCK_FIELDS);
+        // The clock is state: a restart keeps the time the tests moved it to, and every node sees it.
+        return success(await changeStoredClock(deps.store, deps.clock, () => changeClock(deps.clock, change)));
       }
       case "POST /_tclocal/reset":
         readFields(call.body, endpoint, NO_FIELDS);

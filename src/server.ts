@@ -3,11 +3,12 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { CLOCK_SETTING, handleAdmin, isClockInRange } from "./admin.js";
+import { handleAdmin, isClockInRange } from "./admin.js";
+import { loadClock } from "./clock-store.js";
 import { SIGNATURE_WINDOW_SECONDS } from "./auth/authenticate.js";
 import { DEFAULT_ACCOUNT, DEFAULT_SECRET_KEY } from "./auth/keys.js";
 import { SignatureReuseGuard } from "./auth/signature-reuse.js";
-import { ControllableClock, isClockState, systemClock, type Clock } from "./clock.js";
+import { ControllableClock, systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import { Gateway } from "./gateway/pipeline.js";
 import type { Product } from "./gateway/product.js";
@@ -23,7 +24,7 @@ import { apiError } from "./protocol/errors.js";
 import { createCvm } from "./products/cvm/index.js";
 import { createSts } from "./products/sts/index.js";
 import { AccountRepository, type Account } from "./store/accounts.js";
-import { SettingsRepository } from "./store/settings.js";
+import { RateBucketRepository } from "./store/rate-buckets.js";
 import { ACCOUNTS_LOCK, openStore, type Store } from "./store/store.js";
 
 /** The largest request head (request line and headers) accepted. */
@@ -155,8 +156,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const products = options.products ?? [createCvm({ timing: options.timing, instanceQuota: options.instanceQuota }), createSts()];
   const store = await openStore({ dataDir: options.dataDir, inMemory: options.inMemory, databaseUrl: options.databaseUrl }, products.flatMap((p) => p.migrations));
   for (const warning of store.warnings) logger.warn({ dataDir: options.dataDir }, warning);
-  const savedClock = await store.read((sql) => new SettingsRepository(sql).get(CLOCK_SETTING));
-  if (isClockState(savedClock)) clock.restore(savedClock);
+  const savedClock = await store.read((sql) => loadClock(sql, clock, true));
   if (!isClockInRange(clock.now())) {
     // Saved by an older tclocal that took any value: an instant outside 1970–9999 would break every answer.
     logger.warn({ clock: savedClock }, "the saved resource clock was outside years 1970-9999; it follows real time again");
@@ -181,7 +181,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     clock,
     wallClock,
-    throttle: new Throttle(options.throttle, wallClock),
+    throttle: new Throttle(
+      options.throttle,
+      wallClock,
+      store.shared ? (key, rate, now) => store.read((sql) => new RateBucketRepository(sql).take(key, rate, now)) : undefined,
+    ),
+    ...(store.shared ? { syncClock: () => store.read((sql) => loadClock(sql, clock)) } : {}),
     verifySignatures: options.verifySignatures,
     ...(options.signatureReuse === "refuse" ? { reuseGuard: new SignatureReuseGuard(SIGNATURE_WINDOW_SECONDS) } : {}),
     defaultAccount,

@@ -1,7 +1,7 @@
 // The path of every API request, in order. Each step is a small function in its own file.
 //
 //   read (server.ts) → recognise the shape, read common params (shape.ts) → resolve product, version,
-//   action and region (route.ts) → authenticate, TC3 or v1: the account and the calling credential
+//   action and region (route.ts) → the resource clock, when other nodes share the database → authenticate, TC3 or v1: the account and the calling credential
 //   (auth/authenticate.ts) → authorise (CAM policies are not emulated yet: every authenticated request
 //   is allowed) → throttle (throttle.ts) →
 //   implemented? → parse and validate parameters against the official model (protocol/params.ts,
@@ -36,6 +36,8 @@ export interface GatewayDeps {
   /** Present when a TC3 signature may serve only one action, region and version (--signature-reuse refuse). */
   reuseGuard?: SignatureReuseGuard;
   defaultAccount: Account;
+  /** Present when other nodes share the database: reads the resource clock, which one of them may have moved. */
+  syncClock?: () => Promise<unknown>;
 }
 
 export interface ApiAnswer {
@@ -67,6 +69,7 @@ export class Gateway {
       log.region = request.common.region?.slice(0, 64);
 
       const route = resolveRoute(this.deps.products, request.common, request);
+      if (this.deps.syncClock) await this.deps.syncClock();
       // Signature windows follow the wall clock; temporary credentials expire on the resource clock.
       const { account, caller } = await authenticate(
         request.signed,
@@ -77,7 +80,7 @@ export class Gateway {
       log.account = account.uin;
       const { product, action, region } = route;
 
-      if (!this.deps.throttle.take(account.uin, product.service, action, product.rateLimit(action))) {
+      if (!(await this.deps.throttle.take(account.uin, product.service, action, product.rateLimit(action)))) {
         const limit = this.deps.throttle.limitFor(action, product.rateLimit(action));
         throw apiError("RequestLimitExceeded", {
           en: `Requests to ${action} exceeded the limit of ${limit} per second for this account.`,

@@ -13,12 +13,16 @@ interface Bucket {
   updatedAt: number;
 }
 
+/** Buckets kept outside this process (in a database that several nodes share): takes one token of `key`'s bucket. */
+export type SharedBuckets = (key: string, rate: number, now: number) => Promise<boolean>;
+
 export class Throttle {
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(
     private readonly options: ThrottleOptions,
     private readonly clock: Clock,
+    private readonly shared?: SharedBuckets,
   ) {}
 
   /** The requests per second allowed for an action, after overrides. */
@@ -27,12 +31,13 @@ export class Throttle {
   }
 
   /** Takes one token; false when the bucket is empty. */
-  take(account: string, service: string, action: string, documented: number): boolean {
+  take(account: string, service: string, action: string, documented: number): boolean | Promise<boolean> {
     if (!this.options.enabled) return true;
     const rate = this.limitFor(action, documented);
     if (rate <= 0) return false;
     const key = `${account}\u0000${service}\u0000${action}`;
     const now = this.clock.now();
+    if (this.shared) return this.shared(key, rate, now);
     const bucket = this.buckets.get(key) ?? { tokens: rate, updatedAt: now };
     bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.updatedAt) / 1000) * rate);
     bucket.updatedAt = now;

@@ -125,6 +125,7 @@ export function redactedUrl(url: string): string {
 
 export class PostgresStore implements Store {
   readonly dialect = "postgres";
+  readonly shared = true;
   readonly warnings: readonly string[] = [];
   private readonly names = new StatementNames();
 

@@ -10,6 +10,11 @@ import { openDatabaseWithWarnings, SqliteSql, type SqliteDatabase } from "./sqli
 export interface Store {
   readonly dialect: Dialect;
   /**
+   * Whether other processes may change the data (PostgreSQL): then what a process keeps of it (the
+   * resource clock) is read again for each request. SQLite's data dir lock makes its process the only one.
+   */
+  readonly shared: boolean;
+  /**
    * Runs fn in one transaction, every statement on the Sql it is given: all of its writes land, or none do.
    * Writers with the same lock key run one after another, across every process sharing the database.
    */
@@ -75,6 +80,7 @@ class Gate {
 
 export class SqliteStore implements Store {
   readonly dialect = "sqlite";
+  readonly shared = false;
   readonly sql: SqliteSql;
   private readonly gate = new Gate();
 

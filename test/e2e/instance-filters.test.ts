@@ -400,7 +400,7 @@ suite("query plans", () => {
   it("answers each selective filter through its index, never by reading every instance of the account", async () => {
     await launchInstances(env.server, env.client, { InstanceCount: 5, TagSpecification: [{ ResourceType: "instance", Tags: [{ Key: "team", Value: "blue" }] }] });
     for (const [filters, instancesIndex, derived] of EXPECTED) {
-      const conditions = conditionsFor(filters, REGION);
+      const conditions = conditionsFor(filters, REGION, "sqlite");
       const where = ["account_uin = ?", "region = ?", ...conditions.map((c) => `(${c.sql})`)].join(" AND ");
       const params = [env.server.defaultAccount.uin, REGION, ...conditions.flatMap((c) => c.params)];
       for (const sql of [`SELECT COUNT(*) FROM cvm_instances WHERE ${where}`, `SELECT seq, created_at FROM cvm_instances WHERE ${where} ORDER BY +created_at, +seq LIMIT 20 OFFSET 0`]) {
@@ -429,7 +429,7 @@ suite("query plans", () => {
       [...filter("ipv6-address", "2402:4e00::1"), ...filter("project-id", "0"), ...filter("instance-charge-type", "POSTPAID_BY_HOUR")],
     ];
     for (const filters of combinations) {
-      const conditions = conditionsFor(filters, REGION);
+      const conditions = conditionsFor(filters, REGION, "sqlite");
       const where = ["account_uin = ?", "region = ?", ...conditions.map((c) => `(${c.sql})`)].join(" AND ");
       const params = [env.server.defaultAccount.uin, REGION, ...conditions.flatMap((c) => c.params)];
       for (const sql of [`SELECT COUNT(*) FROM cvm_instances WHERE ${where}`, `SELECT seq, created_at FROM cvm_instances WHERE ${where} ORDER BY +created_at, +seq LIMIT 20 OFFSET 0`]) {
@@ -442,7 +442,7 @@ suite("query plans", () => {
   });
 
   it("a 1–2 character name is the one filter left to read the account's instances (trigram cannot serve it)", () => {
-    const conditions = conditionsFor(filter("instance-name", "we"), REGION);
+    const conditions = conditionsFor(filter("instance-name", "we"), REGION, "sqlite");
     const steps = plan(`SELECT COUNT(*) FROM cvm_instances WHERE account_uin = ? AND region = ? AND (${conditions[0]!.sql})`, ["1", REGION, ...conditions[0]!.params]);
     expect(steps.some((s) => / \(account_uin=\? AND region=\?\)$/.test(s))).toBe(true);
     expect(steps.some((s) => s.includes("cvm_instance_names"))).toBe(false);

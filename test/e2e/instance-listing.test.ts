@@ -9,7 +9,6 @@ import { conditionsFor } from "../../src/products/cvm/instances/describe.js";
 import { InstanceRepository } from "../../src/products/cvm/instances/repository.js";
 import { DEFAULT_LISTING_PLAN, type ListingPlan } from "../../src/store/listing.js";
 import { launchInstances, SETTLE_MS, stopInstances, useTestServer } from "../helpers/instances.js";
-import { sqlOf } from "../helpers/store.js";
 
 const env = useTestServer();
 
@@ -41,13 +40,11 @@ async function reference(filters: FilterSet): Promise<string[]> {
   return all.filter((i) => filters.every((f) => f.Values.includes(fields[f.Name]!(i)))).map((i) => i.InstanceId!);
 }
 
-function repository(plan: ListingPlan): InstanceRepository {
-  return new InstanceRepository(sqlOf(env.server), env.server.defaultAccount.uin, "ap-guangzhou", plan);
-}
-
 /** The page through the repository, with the conditions DescribeInstances makes of the filters. */
 async function page(plan: ListingPlan, filters: FilterSet, offset: number, limit: number): Promise<{ total: number; ids: string[] }> {
-  const { total, states } = await repository(plan).listStates(conditionsFor(filters, "ap-guangzhou"), { offset, limit });
+  const { total, states } = await env.server.store.read((sql) =>
+    new InstanceRepository(sql, env.server.defaultAccount.uin, "ap-guangzhou", plan).listStates(conditionsFor(filters, "ap-guangzhou", sql.dialect), { offset, limit }),
+  );
   return { total, ids: states.map((s) => s.InstanceId) };
 }
 

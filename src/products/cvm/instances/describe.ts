@@ -12,6 +12,7 @@ import { readPage } from "../paging.js";
 import { dedicatedClusterCondition, hostIdCondition, instanceNameCondition, ipv6AddressCondition, securityGroupCondition, tagKeyCondition, tagPairCondition, tagValueCondition } from "./indexed-filters.js";
 import { malformed, malformedIp, zoneNotInRegion } from "./messages.js";
 import { openInstances } from "./open.js";
+import type { Dialect } from "../../../store/sql.js";
 import type { Condition, FacetColumn } from "./repository.js";
 
 type Filter = M.Filter;
@@ -60,7 +61,7 @@ function parseFilterTime(value: string, where: string): number {
 
 interface FilterRule {
   check?: (value: string, where: string) => void;
-  condition: (values: readonly string[], where: string) => Condition;
+  condition: (values: readonly string[], where: string, dialect: Dialect) => Condition;
 }
 
 const IPV6_RE = /^[0-9a-fA-F:.]{2,45}$/;
@@ -69,15 +70,15 @@ const UUID_FORMAT: LocalizedText = { en: "32 hexadecimal digits grouped 8-4-4-4-
 const FILTER_RULES: Record<string, FilterRule> = {
   "zone": { condition: facetIn("zone") },
   "project-id": { check: valueCheck(/^\d{1,10}$/, "InvalidParameterValue", { en: "project id", zh: "项目 ID" }, { en: "a non-negative integer of at most 10 digits", zh: "不超过 10 位的非负整数" }), condition: (v) => facetIn("project_id")(v.map(Number)) },
-  "host-id": { check: idCheck(/^host-[a-z0-9]{8}$/, "InvalidHostId.Malformed", { en: "dedicated host id", zh: "专用宿主机 ID" }, "host"), condition: hostIdCondition },
-  "dedicated-cluster-id": { condition: dedicatedClusterCondition },
+  "host-id": { check: idCheck(/^host-[a-z0-9]{8}$/, "InvalidHostId.Malformed", { en: "dedicated host id", zh: "专用宿主机 ID" }, "host"), condition: (v, _, dialect) => hostIdCondition(v, dialect) },
+  "dedicated-cluster-id": { condition: (v, _, dialect) => dedicatedClusterCondition(v, dialect) },
   "vpc-id": { check: idCheck(/^vpc-[a-z0-9]{8}$/, "InvalidParameterValue.VpcIdMalformed", { en: "VPC id", zh: "私有网络 ID" }, "vpc"), condition: facetIn("vpc_id") },
   "subnet-id": { check: idCheck(/^subnet-[a-z0-9]{8}$/, "InvalidParameterValue.SubnetIdMalformed", { en: "subnet id", zh: "子网 ID" }, "subnet"), condition: facetIn("subnet_id") },
   "instance-id": { check: idCheck(/^ins-[a-z0-9]{8}$/, "InvalidParameterValue.InstanceIdMalformed", { en: "instance id", zh: "实例 ID" }, "ins"), condition: columnIn("instance_id") },
   "uuid": { check: valueCheck(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "InvalidParameterValue.UuidMalformed", { en: "UUID", zh: "UUID" }, UUID_FORMAT), condition: (v) => columnIn("uuid")(v.map((u) => u.toLowerCase())) },
   "security-group-id": { check: idCheck(/^sg-[a-z0-9]{8}$/, "InvalidSgId.Malformed", { en: "security group id", zh: "安全组 ID" }, "sg"), condition: securityGroupCondition },
   // A substring match, ASCII case-insensitive, through the trigram index of names (indexed-filters.ts).
-  "instance-name": { condition: instanceNameCondition },
+  "instance-name": { condition: (v, _, dialect) => instanceNameCondition(v, dialect) },
   "instance-charge-type": { condition: facetIn("charge_type") },
   "instance-state": { condition: facetIn("state") },
   "private-ip-address": { check: ipCheck, condition: columnIn("private_ip") },
@@ -93,7 +94,7 @@ const FILTER_RULES: Record<string, FilterRule> = {
   },
 };
 
-export function conditionsFor(filters: readonly Filter[], region: string): Condition[] {
+export function conditionsFor(filters: readonly Filter[], region: string, dialect: Dialect): Condition[] {
   checkFilters(filters, { names: Object.keys(FILTER_RULES), allowTagKey: true });
   return filters.flatMap((filter, i) => {
     // As in every filtered Describe (applyFilters): a filter with no values constrains nothing.
@@ -106,7 +107,7 @@ export function conditionsFor(filters: readonly Filter[], region: string): Condi
       const foreign = filter.Values.find((z) => !CATALOG.get(region)?.zones.some((known) => known.zone === z));
       if (foreign !== undefined) throw apiError("InvalidZone.MismatchRegion", zoneNotInRegion(foreign.slice(0, 64), `${where}.${filter.Values.indexOf(foreign)}`, region));
     }
-    return rule.condition(filter.Values, where);
+    return rule.condition(filter.Values, where, dialect);
   });
 }
 
@@ -119,7 +120,7 @@ export const describeInstances: TypedHandler<M.DescribeInstancesRequest, M.Descr
   }
   if (req.InstanceIds) checkInstanceIds(req.InstanceIds, "InstanceIds");
   const page = readPage(req);
-  const conditions = req.InstanceIds ? [columnIn("instance_id")(req.InstanceIds)] : conditionsFor(req.Filters ?? [], ctx.region);
+  const conditions = req.InstanceIds ? [columnIn("instance_id")(req.InstanceIds)] : conditionsFor(req.Filters ?? [], ctx.region, ctx.sql.dialect);
   const { total, instances } = await (await openInstances(ctx)).listViews(conditions, page);
   // The stored views are the official Instance objects, serialised when the instance last changed.
   return { TotalCount: total, InstanceSet: instances as unknown as M.Instance[] };

@@ -7,6 +7,10 @@
 // (uuid and the IPv4 addresses keep their plain column conditions in describe.ts, served by cvm/4's indexes.) Each one selects exactly the instances the condition it
 // replaced (json_each over doc, instr() over every name) did; test/e2e/instance-filters.test.ts checks the
 // plans and the answers.
+//
+// PostgreSQL has its own SQL for the two conditions that differ: the name search (a pg_trgm index on the
+// ASCII-folded name, cvm/4's PostgreSQL script) and the doc fields (expression indexes over doc::json).
+import type { Dialect } from "../../../store/sql.js";
 import type { Condition } from "./repository.js";
 
 function placeholders(values: readonly unknown[]): string {
@@ -48,12 +52,41 @@ export function ipv6AddressCondition(values: readonly string[]): Condition {
  * A doc field compared with `IN`. The SQL must be the very expression of the index the migration made on
  * (account_uin, region, json_extract(doc, path)), or SQLite does not use that index.
  */
-function docFieldIn(path: "$.Placement.HostId" | "$.DedicatedClusterId") {
-  return (values: readonly string[]): Condition => ({ sql: `json_extract(doc, '${path}') IN (${placeholders(values)})`, params: [...values] });
+function docFieldIn(path: "$.Placement.HostId" | "$.DedicatedClusterId", postgresExpression: string) {
+  return (values: readonly string[], dialect: Dialect): Condition => ({
+    sql: `${dialect === "sqlite" ? `json_extract(doc, '${path}')` : postgresExpression} IN (${placeholders(values)})`,
+    params: [...values],
+  });
 }
 
-export const hostIdCondition = docFieldIn("$.Placement.HostId");
-export const dedicatedClusterCondition = docFieldIn("$.DedicatedClusterId");
+/** The PostgreSQL expressions of the indexes on doc fields (schema.ts, cvm/4), which a query must repeat exactly. */
+export const POSTGRES_HOST_ID = "((doc::json) #>> '{Placement,HostId}')";
+export const POSTGRES_DEDICATED_CLUSTER_ID = "((doc::json) ->> 'DedicatedClusterId')";
+
+export const hostIdCondition = docFieldIn("$.Placement.HostId", POSTGRES_HOST_ID);
+export const dedicatedClusterCondition = docFieldIn("$.DedicatedClusterId", POSTGRES_DEDICATED_CLUSTER_ID);
+
+/** The name as the PostgreSQL trigram index holds it: ASCII letters folded (the C collation folds no other), as SQLite's lower() does. */
+export const POSTGRES_FOLDED_NAME = `lower(instance_name COLLATE "C")`;
+
+/** A LIKE pattern that matches text holding `value`, with `\` as the escape character. */
+function containsPattern(value: string): string {
+  return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * instance-name on PostgreSQL: LIKE over the folded name, which the pg_trgm index answers (for a value of 3
+ * characters or more; a shorter one scans the account's instances). PostgreSQL text holds no NUL, so no
+ * stored name holds a value with one: such a value matches nothing.
+ */
+function postgresNameCondition(values: readonly string[]): Condition {
+  const searched = values.filter((v) => !v.includes("\u0000"));
+  if (searched.length === 0) return { sql: "1 = 0", params: [] };
+  return {
+    sql: searched.map(() => `${POSTGRES_FOLDED_NAME} LIKE ? ESCAPE '\\'`).join(" OR "),
+    params: searched.map((v) => containsPattern(v.replace(/[A-Z]/g, (c) => c.toLowerCase()))),
+  };
+}
 
 /**
  * How many characters of a value the name index is searched for at most. Any part of a value finds every
@@ -95,7 +128,8 @@ function fts5String(text: string): string {
  * accepts, on the few rows found. A value of 1 or 2 characters has no trigram to look up: when one is given,
  * the condition is that instr() test alone, over every instance of the account — the one case that scans.
  */
-export function instanceNameCondition(values: readonly string[]): Condition {
+export function instanceNameCondition(values: readonly string[], dialect: Dialect): Condition {
+  if (dialect === "postgres") return postgresNameCondition(values);
   const substring = values.map(() => "instr(lower(instance_name), lower(?)) > 0").join(" OR ");
   const phrases: string[] = [];
   for (const value of values) {
