@@ -107,7 +107,7 @@ export class Gateway {
           if (dryRun) throw new DryRunRollback();
           return result;
         },
-        { mode, lockKey: `${account.uin}\u0000${region}` },
+        { mode, lockKey: `${account.uin}/${region}` },
       );
       return { requestId, body: successBody(requestId, data), headers, log };
     } catch (caught) {

@@ -35,7 +35,7 @@ export class Throttle {
     if (!this.options.enabled) return true;
     const rate = this.limitFor(action, documented);
     if (rate <= 0) return false;
-    const key = `${account}\u0000${service}\u0000${action}`;
+    const key = `${account}/${service}/${action}`;
     const now = this.clock.now();
     if (this.shared) return this.shared(key, rate, now);
     const bucket = this.buckets.get(key) ?? { tokens: rate, updatedAt: now };

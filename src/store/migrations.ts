@@ -32,6 +32,26 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX credentials_account ON credentials(account_uin);
     `,
+    // PostgreSQL scripts: every TEXT column is COLLATE "C", so that text compares, sorts and case-folds
+    // (lower() folds ASCII only) byte by byte as in SQLite, whatever the database's default collation;
+    // millisecond times and counters are BIGINT (the store reads BIGINT as a number).
+    postgres: `
+      CREATE TABLE accounts (
+        uin        TEXT COLLATE "C" PRIMARY KEY,
+        app_id     BIGINT NOT NULL UNIQUE,
+        name       TEXT COLLATE "C" NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE credentials (
+        secret_id   TEXT COLLATE "C" PRIMARY KEY,
+        secret_key  TEXT COLLATE "C" NOT NULL,
+        account_uin TEXT COLLATE "C" NOT NULL REFERENCES accounts(uin) ON DELETE CASCADE,
+        token       TEXT COLLATE "C",
+        expires_at  BIGINT,
+        created_at  BIGINT NOT NULL
+      );
+      CREATE INDEX credentials_account ON credentials(account_uin);
+    `,
   },
   {
     id: "core/2",
@@ -42,6 +62,12 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
         value TEXT NOT NULL
       );
     `,
+    postgres: `
+      CREATE TABLE settings (
+        key   TEXT COLLATE "C" PRIMARY KEY,
+        value TEXT COLLATE "C" NOT NULL
+      );
+    `,
   },
   {
     id: "core/3",
@@ -49,6 +75,30 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
     sql: `
       ALTER TABLE credentials ADD COLUMN federated_user_name TEXT;
       ALTER TABLE credentials ADD COLUMN policy TEXT;
+    `,
+    postgres: `
+      ALTER TABLE credentials ADD COLUMN federated_user_name TEXT COLLATE "C";
+      ALTER TABLE credentials ADD COLUMN policy TEXT COLLATE "C";
+    `,
+  },
+  {
+    id: "core/4",
+    description: "rate-limit token buckets, shared by every node of a database (PostgreSQL); SQLite keeps its buckets in memory",
+    sql: `
+      CREATE TABLE rate_buckets (
+        bucket     TEXT PRIMARY KEY,
+        tokens     REAL NOT NULL,
+        updated_at INTEGER NOT NULL,
+        taken      INTEGER NOT NULL
+      );
+    `,
+    postgres: `
+      CREATE TABLE rate_buckets (
+        bucket     TEXT PRIMARY KEY,
+        tokens     DOUBLE PRECISION NOT NULL,
+        updated_at BIGINT NOT NULL,
+        taken      INTEGER NOT NULL
+      );
     `,
   },
 ];

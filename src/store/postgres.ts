@@ -4,6 +4,7 @@
 // from the same state at once (a quota, a state transition, a ClientToken): what SQLite's single writer
 // gives for free.
 import pg from "pg";
+import { apiError } from "../protocol/errors.js";
 import { pendingMigrations, type Migration } from "./migrations.js";
 import type { Sql, TransactionOptions, Tuple } from "./sql.js";
 import type { Store } from "./store.js";
@@ -70,6 +71,24 @@ export function numberPlaceholders(sql: string): string {
 
 type Queryable = pg.Pool | pg.PoolClient;
 
+/** A NUL character, raw or as the JSON escape \u0000 (not itself escaped). */
+const NUL = /\u0000|(?<!\\)(?:\\\\)*\\u0000/;
+
+/**
+ * PostgreSQL text holds no NUL character, nor can its JSON functions read one: a value with one is refused
+ * with the parameter code instead of failing the statement (an InternalError). SQLite stores it.
+ */
+function refuseNul(params: readonly unknown[]): void {
+  for (const param of params) {
+    if (typeof param === "string" && NUL.test(param)) {
+      throw apiError("InvalidParameterValue", {
+        en: "A parameter holds the NUL character (U+0000), which this tclocal cannot store: it keeps its data in PostgreSQL, whose text has no NUL.",
+        zh: "参数中含有 NUL 字符（U+0000）。当前 tclocal 使用 PostgreSQL 存储数据，其文本类型不能包含 NUL，无法保存该值。",
+      });
+    }
+  }
+}
+
 class PostgresSql implements Sql {
   readonly dialect = "postgres";
 
@@ -80,6 +99,7 @@ class PostgresSql implements Sql {
   ) {}
 
   private async query<Row>(sql: string, params: readonly unknown[], arrays: boolean): Promise<pg.QueryResult & { rows: Row[] }> {
+    refuseNul(params);
     const { text, name } = this.names.for(sql);
     const config: pg.QueryConfig = { text, values: params as unknown[] };
     if (name !== undefined) config.name = arrays ? `${name}_a` : name;

@@ -22,7 +22,8 @@ export class RateBucketRepository {
          tokens = CASE WHEN ${refill} >= 1 THEN ${refill} - 1 ELSE ${refill} END,
          updated_at = excluded.updated_at
        RETURNING taken`,
-      [bucket, rate - 1, now, ...[0, 1, 2].flatMap(() => [rate, now, rate])],
+      // The refill expression appears four times above, each with its own three parameters.
+      [bucket, rate - 1, now, ...[0, 1, 2, 3].flatMap(() => [rate, now, rate])],
     );
     return taken === 1;
   }

@@ -6,8 +6,13 @@ export class SettingsRepository {
 
   /** A JSON setting, or undefined. */
   async get(key: string): Promise<unknown> {
-    const value = await this.sql.value<string>("SELECT value FROM settings WHERE key = ?", [key]);
+    const value = await this.text(key);
     return value === undefined ? undefined : (JSON.parse(value) as unknown);
+  }
+
+  /** A setting's JSON text as stored, or undefined. */
+  text(key: string): Promise<string | undefined> {
+    return this.sql.value<string>("SELECT value FROM settings WHERE key = ?", [key]);
   }
 
   async put(key: string, value: unknown): Promise<void> {

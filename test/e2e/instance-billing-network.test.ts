@@ -5,7 +5,7 @@ import { describe as suite, expect, it } from "vitest";
 import { NetworkRepository } from "../../src/products/cvm/network/repository.js";
 import { BASIC_RUN, describeOne, launchInstances, SETTLE_MS, stopInstances, useTestServer } from "../helpers/instances.js";
 import { createAccount, cvmClient, sdkError } from "../helpers/server.js";
-import { sqliteOf, sqlOf } from "../helpers/store.js";
+import { writeDirectly } from "../helpers/store.js";
 
 const env = useTestServer();
 
@@ -29,31 +29,42 @@ const PREPAID_RUN: Partial<M.RunInstancesRequest> = { InstanceChargeType: "PREPA
 /** 101 well-formed ids: one more than a batch takes. */
 const TOO_MANY_IDS = Array.from({ length: 101 }, (_, i) => `ins-${String(i).padStart(8, "0")}`);
 
-function network(uin = env.server.defaultAccount.uin): NetworkRepository {
-  return new NetworkRepository(sqlOf(env.server), uin, "ap-guangzhou");
-}
 
 /** Security groups made directly in the store (the VPC API that creates them is not emulated yet). */
 async function createGroups(count: number): Promise<string[]> {
   const groups: string[] = [];
-  for (let i = 0; i < count; i++) groups.push(await network().createSecurityGroup(`group-${i}`, env.server.clock.now()));
+  for (let i = 0; i < count; i++) {
+    groups.push(await writeDirectly(env.server, (sql) => new NetworkRepository(sql, env.server.defaultAccount.uin, "ap-guangzhou").createSecurityGroup(`group-${i}`, env.server.clock.now())));
+  }
   return groups;
 }
 
 /** A subnet (and, if asked, its own VPC) made directly in the store, as a fixture for moving instances. */
-function createSubnet(zone: string, cidr: string, vpcId: string): string {
+async function createSubnet(zone: string, cidr: string, vpcId: string): Promise<string> {
   const subnetId = `subnet-fx${Math.random().toString(36).slice(2, 8).padEnd(6, "0")}`;
-  sqliteOf(env.server)
-    .prepare("INSERT INTO cvm_subnets (account_uin, region, subnet_id, vpc_id, zone, cidr, is_default, next_host, created_at) VALUES (?, 'ap-guangzhou', ?, ?, ?, ?, 0, 2, ?)")
-    .run(env.server.defaultAccount.uin, subnetId, vpcId, zone, cidr, env.server.clock.now());
+  await writeDirectly(env.server, (sql) =>
+    sql.run("INSERT INTO cvm_subnets (account_uin, region, subnet_id, vpc_id, zone, cidr, is_default, next_host, created_at) VALUES (?, 'ap-guangzhou', ?, ?, ?, ?, 0, 2, ?)", [
+      env.server.defaultAccount.uin,
+      subnetId,
+      vpcId,
+      zone,
+      cidr,
+      env.server.clock.now(),
+    ]),
+  );
   return subnetId;
 }
 
-function createVpc(cidr: string): string {
+async function createVpc(cidr: string): Promise<string> {
   const vpcId = `vpc-fx${Math.random().toString(36).slice(2, 8).padEnd(6, "0")}`;
-  sqliteOf(env.server)
-    .prepare("INSERT INTO cvm_vpcs (account_uin, region, vpc_id, cidr, is_default, created_at) VALUES (?, 'ap-guangzhou', ?, ?, 0, ?)")
-    .run(env.server.defaultAccount.uin, vpcId, cidr, env.server.clock.now());
+  await writeDirectly(env.server, (sql) =>
+    sql.run("INSERT INTO cvm_vpcs (account_uin, region, vpc_id, cidr, is_default, created_at) VALUES (?, 'ap-guangzhou', ?, ?, 0, ?)", [
+      env.server.defaultAccount.uin,
+      vpcId,
+      cidr,
+      env.server.clock.now(),
+    ]),
+  );
   return vpcId;
 }
 
@@ -274,7 +285,7 @@ suite("ModifyInstancesVpcAttribute", () => {
   it("moves instances to another subnet of their zone, allocating addresses there", async () => {
     const ids = await launchInstances(env.server, env.client, { InstanceCount: 2 });
     const vpcId = (await describeOne(env.client, ids[0]!)).VirtualPrivateCloud!.VpcId;
-    const subnetId = createSubnet("ap-guangzhou-3", "172.16.200.0/24", vpcId);
+    const subnetId = await createSubnet("ap-guangzhou-3", "172.16.200.0/24", vpcId);
     await env.client.ModifyInstancesVpcAttribute({ InstanceIds: ids, VirtualPrivateCloud: { VpcId: vpcId, SubnetId: subnetId } });
     const moved = await Promise.all(ids.map((id) => describeOne(env.client, id)));
     expect(moved.map((i) => i.VirtualPrivateCloud!.SubnetId)).toEqual([subnetId, subnetId]);
@@ -334,8 +345,8 @@ suite("ModifyInstancesVpcAttribute", () => {
     expect(await modify("vpc-zzzzzzzz", vpc.SubnetId)).toBe("InvalidParameterValue.VpcIdNotExist");
     expect(await modify(vpc.VpcId, "subnet-zzzzzzzz")).toBe("InvalidParameterValue.SubnetNotExist");
     expect(await modify(vpc.VpcId, zone4Subnet)).toBe("InvalidParameterValue.SubnetIdZoneIdNotMatch");
-    const otherVpc = createVpc("10.1.0.0/16");
-    const foreignSubnet = createSubnet("ap-guangzhou-3", "10.1.0.0/24", otherVpc);
+    const otherVpc = await createVpc("10.1.0.0/16");
+    const foreignSubnet = await createSubnet("ap-guangzhou-3", "10.1.0.0/24", otherVpc);
     expect(await modify(vpc.VpcId, foreignSubnet)).toBe("InvalidParameterValue.VpcIdSubnetIdNotMatch");
     // A batch spanning two zones cannot move to one zone's subnet.
     expect(

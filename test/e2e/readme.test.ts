@@ -30,6 +30,7 @@ const KNOWN_KINDS = [
   "consumer-vitest",
   "consumer-jest",
   "consumer-node-test",
+  "postgres",
 ] as const;
 
 /** The kinds this file runs. */

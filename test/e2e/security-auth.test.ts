@@ -28,7 +28,7 @@ import {
   type RawResponse,
   type TestServer,
 } from "../helpers/server.js";
-import { sqliteOf } from "../helpers/store.js";
+import { countRows } from "../helpers/store.js";
 
 // ---------------------------------------------------------------------------------------------------
 // An independent TC3 and v1 signer (protocol sheet §4.3–4.4 and §5), so that any header can be signed.
@@ -192,8 +192,8 @@ async function mintTemporary(server: TestServer, durationSeconds: number, timest
   return { TmpSecretId, TmpSecretKey, Token };
 }
 
-function instanceCount(server: TestServer): number {
-  return (sqliteOf(server).prepare("SELECT COUNT(*) AS n FROM cvm_instances").get() as { n: number }).n;
+function instanceCount(server: TestServer): Promise<number> {
+  return countRows(server, "cvm_instances");
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -292,7 +292,7 @@ describe("TC3: anything changed after signing → AuthFailure.SignatureFailure",
       const response = await sendTc3(server, { action: "DescribeZones", signed }, { headers: { "x-tc-action": action } });
       expect(codeOf(response), action).toBe("AuthFailure.SignatureFailure");
     }
-    expect(instanceCount(server)).toBe(0);
+    expect(await instanceCount(server)).toBe(0);
   });
 
   it("the body changed by one character", async () => {
@@ -324,7 +324,7 @@ describe("TC3: a captured Authorization replayed with something else changed", (
       { headers: { "x-tc-action": "RunInstances" }, body: JSON.stringify(BASIC_RUN) },
     );
     expect(codeOf(response)).toBe("AuthFailure.SignatureFailure");
-    expect(instanceCount(server)).toBe(0);
+    expect(await instanceCount(server)).toBe(0);
   });
 
   it("with another action, when X-TC-Action is signed → SignatureFailure", async () => {
@@ -542,18 +542,18 @@ describe("temporary keys (STS GetFederationToken)", () => {
 
 describe("the Action comes from X-TC-Action only", () => {
   it('body {"Action":"RunInstances"} with X-TC-Action DescribeZones → UnknownParameter, nothing created', async () => {
-    const before = instanceCount(server);
+    const before = await instanceCount(server);
     const response = await signedTc3Request(server, { action: "DescribeZones", body: '{"Action":"RunInstances"}' });
     const error = errorOf(response);
     expect(error.Code).toBe("UnknownParameter");
     expect(error.Message).toContain("`Action`");
-    expect(instanceCount(server)).toBe(before);
+    expect(await instanceCount(server)).toBe(before);
   });
 
   it("a whole RunInstances request in the body of a DescribeZones call → UnknownParameter, nothing created", async () => {
     const response = await signedTc3Request(server, { action: "DescribeZones", body: JSON.stringify({ Action: "RunInstances", ...BASIC_RUN }) });
     expect(codeOf(response)).toBe("UnknownParameter");
-    expect(instanceCount(server)).toBe(0);
+    expect(await instanceCount(server)).toBe(0);
   });
 
   it("Action, Version or Region in the body of RunInstances → UnknownParameter, nothing created", async () => {
@@ -561,7 +561,7 @@ describe("the Action comes from X-TC-Action only", () => {
       const response = await signedTc3Request(server, { action: "RunInstances", body: JSON.stringify({ ...BASIC_RUN, ...extra }) });
       expect(codeOf(response), JSON.stringify(extra)).toBe("UnknownParameter");
     }
-    expect(instanceCount(server)).toBe(0);
+    expect(await instanceCount(server)).toBe(0);
   });
 
   it("Action=RunInstances in the query of a TC3 GET for DescribeZones → UnknownParameter", async () => {
@@ -812,7 +812,7 @@ describe("isolation: an account never sees, changes or learns of another account
       ],
       ["RunInstances SecurityGroupIds", { ...BASIC_RUN, SecurityGroupIds: [ownerNet.securityGroupId] }, { ...BASIC_RUN, SecurityGroupIds: ["sg-zz00zz00"] }],
     ];
-    const before = instanceCount(iso);
+    const before = await instanceCount(iso);
     for (const [name, foreignParams, neverParams] of cases) {
       const foreign = await outcome(intruder, "RunInstances", foreignParams);
       const never = await outcome(intruder, "RunInstances", neverParams);
@@ -827,6 +827,6 @@ describe("isolation: an account never sees, changes or learns of another account
     const sgNever = await outcome(intruder, "AssociateSecurityGroups", { InstanceIds: [intruderId], SecurityGroupIds: ["sg-zz00zz00"] });
     expect(sgForeign.code).toBe(sgNever.code);
     expect(sgForeign.code).toBe("InvalidSecurityGroupId.NotFound");
-    expect(instanceCount(iso)).toBe(before);
+    expect(await instanceCount(iso)).toBe(before);
   });
 });

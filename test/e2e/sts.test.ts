@@ -18,7 +18,7 @@ import {
   type FederationToken,
   type TestServer,
 } from "../helpers/server.js";
-import { sqliteOf, credentialOf } from "../helpers/store.js";
+import { countRows, credentialOf } from "../helpers/store.js";
 
 const UIN = DEFAULT_ACCOUNT.uin;
 
@@ -161,12 +161,12 @@ describe("GetFederationToken", () => {
 
   it("called with temporary credentials → UnsupportedOperation, and nothing is issued", async () => {
     const minted = await mintFederationToken(server);
-    const count = (sqliteOf(server).prepare("SELECT COUNT(*) AS n FROM credentials").get() as { n: number }).n;
+    const count = await countRows(server, "credentials");
     const error = await sdkError(stsClient(server, asTemporary(minted)).GetFederationToken({ Name: "again", Policy: ALLOW_ALL_POLICY }));
     expect(error.code).toBe("UnsupportedOperation");
     expect(error.message).toContain(minted.TmpSecretId);
     expect(error.message).toContain("permanent");
-    expect((sqliteOf(server).prepare("SELECT COUNT(*) AS n FROM credentials").get() as { n: number }).n).toBe(count);
+    expect(await countRows(server, "credentials")).toBe(count);
   });
 
   it.each([

@@ -22,9 +22,25 @@ type SignClass = (typeof import("tencentcloud-sdk-nodejs-common/tencentcloud/com
 
 export type TestServer = RunningServer;
 
-/** The server of `tclocal/testing` (in memory, a free port, silent), with rate limits off and `overrides` applied last. */
+/** What a client needs of a server: its port on 127.0.0.1 (an in-process server, or a node in another process). */
+export type Reachable = Pick<RunningServer, "port">;
+
+/**
+ * The engine this test run stores with: the vitest project "postgres" sets TCLOCAL_TEST_ENGINE=postgres
+ * (vitest.config.ts), and its servers each get a new database on the run's PostgreSQL server.
+ */
+export const TEST_ENGINE: "sqlite" | "postgres" = process.env["TCLOCAL_TEST_ENGINE"] === "postgres" ? "postgres" : "sqlite";
+
+/**
+ * The server of `tclocal/testing` (in memory, a free port, silent), with rate limits off and `overrides`
+ * applied last. Under the postgres engine it keeps its state in a new PostgreSQL database instead, unless
+ * the overrides name a data dir (a test of SQLite's own files).
+ */
 export async function startTestServer(overrides: Partial<ServerOptions> = {}): Promise<TestServer> {
-  return (await startTclocal({ rateLimits: "off", serverOptions: overrides })).server;
+  const onPostgres = TEST_ENGINE === "postgres" && overrides.inMemory !== false && overrides.databaseUrl === undefined;
+  // Imported here: it reads vitest's state, which the CLIs built on these helpers (fuzz, crash) do not have.
+  const serverOptions = onPostgres ? { ...overrides, inMemory: false, databaseUrl: await (await import("./postgres.js")).testDatabaseUrl() } : overrides;
+  return (await startTclocal({ rateLimits: "off", serverOptions })).server;
 }
 
 export interface ClientOptions {
@@ -40,17 +56,17 @@ export interface ClientOptions {
 }
 
 /** The constructor options of an official SDK client pointed at the server, signing as `options` says. */
-function clientConfig(server: TestServer, options: ClientOptions) {
+function clientConfig(server: Reachable, options: ClientOptions) {
   const { secretId = DEFAULT_SECRET_ID, secretKey = DEFAULT_SECRET_KEY, token, region = "ap-guangzhou", signMethod = "TC3-HMAC-SHA256", reqMethod = "POST", ...rest } = options;
   return sdkClientConfig(`127.0.0.1:${server.port}`, { credential: { secretId, secretKey }, region }, { ...rest, credential: { secretId, secretKey, ...(token !== undefined ? { token } : {}) }, signMethod, reqMethod });
 }
 
-export function cvmClient(server: TestServer, options: ClientOptions = {}): CvmClientType {
+export function cvmClient(server: Reachable, options: ClientOptions = {}): CvmClientType {
   return new CvmClient(clientConfig(server, options));
 }
 
 /** The official STS client (sts.v20180813.Client) pointed at the server, signing as `options` says. */
-export function stsClient(server: TestServer, options: ClientOptions = {}): StsClientType {
+export function stsClient(server: Reachable, options: ClientOptions = {}): StsClientType {
   return new StsClient(clientConfig(server, options));
 }
 
@@ -214,12 +230,12 @@ export function signedTc3Request(server: TestServer, options: Tc3RawOptions): Pr
  * A call to a /_tclocal/ admin endpoint, signed with the default development key as `tclocal admin` signs
  * it: the answer's Response (an Error in it included). Fails unless the answer was HTTP 200 with an envelope.
  */
-export function adminRequest(server: TestServer, method: string, path: string, body?: unknown): Promise<AdminResponse> {
+export function adminRequest(server: Reachable, method: string, path: string, body?: unknown): Promise<AdminResponse> {
   return callAdmin(`http://127.0.0.1:${server.port}`, method, path, body);
 }
 
 /** A new account with its own permanent key, made through POST /_tclocal/accounts. */
-export async function createAccount(server: TestServer, name?: string): Promise<{ SecretId: string; SecretKey: string; Uin: string }> {
+export async function createAccount(server: Reachable, name?: string): Promise<{ SecretId: string; SecretKey: string; Uin: string }> {
   const response = await adminRequest(server, "POST", "/_tclocal/accounts", name === undefined ? {} : { Name: name });
   const { SecretId, SecretKey, Uin } = response;
   if (response.Error !== undefined || typeof SecretId !== "string" || typeof SecretKey !== "string" || typeof Uin !== "string") {

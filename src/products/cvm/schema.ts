@@ -98,6 +98,101 @@ export const CVM_MIGRATIONS: readonly Migration[] = [
         next_ip INTEGER NOT NULL
       );
     `,
+    postgres: `
+      CREATE TABLE cvm_vpcs (
+        account_uin TEXT COLLATE "C" NOT NULL,
+        region      TEXT COLLATE "C" NOT NULL,
+        vpc_id      TEXT COLLATE "C" NOT NULL,
+        cidr        TEXT COLLATE "C" NOT NULL,
+        is_default  INTEGER NOT NULL,
+        created_at  BIGINT NOT NULL,
+        PRIMARY KEY (account_uin, region, vpc_id)
+      );
+      CREATE TABLE cvm_subnets (
+        account_uin TEXT COLLATE "C" NOT NULL,
+        region      TEXT COLLATE "C" NOT NULL,
+        subnet_id   TEXT COLLATE "C" NOT NULL,
+        vpc_id      TEXT COLLATE "C" NOT NULL,
+        zone        TEXT COLLATE "C" NOT NULL,
+        cidr        TEXT COLLATE "C" NOT NULL,
+        is_default  INTEGER NOT NULL,
+        next_host   BIGINT NOT NULL,
+        created_at  BIGINT NOT NULL,
+        PRIMARY KEY (account_uin, region, subnet_id)
+      );
+      CREATE TABLE cvm_security_groups (
+        account_uin TEXT COLLATE "C" NOT NULL,
+        region      TEXT COLLATE "C" NOT NULL,
+        sg_id       TEXT COLLATE "C" NOT NULL,
+        name        TEXT COLLATE "C" NOT NULL,
+        is_default  INTEGER NOT NULL,
+        created_at  BIGINT NOT NULL,
+        PRIMARY KEY (account_uin, region, sg_id)
+      );
+      CREATE TABLE cvm_instances (
+        account_uin     TEXT COLLATE "C" NOT NULL,
+        region          TEXT COLLATE "C" NOT NULL,
+        instance_id     TEXT COLLATE "C" NOT NULL,
+        uuid            TEXT COLLATE "C" NOT NULL,
+        zone            TEXT COLLATE "C" NOT NULL,
+        project_id      BIGINT NOT NULL,
+        instance_type   TEXT COLLATE "C" NOT NULL,
+        instance_name   TEXT COLLATE "C" NOT NULL,
+        charge_type     TEXT COLLATE "C" NOT NULL,
+        image_id        TEXT COLLATE "C" NOT NULL,
+        state           TEXT COLLATE "C" NOT NULL,
+        pending_state   TEXT COLLATE "C",
+        pending_at      BIGINT,
+        latest_operation            TEXT COLLATE "C",
+        latest_operation_state      TEXT COLLATE "C",
+        latest_operation_request_id TEXT COLLATE "C",
+        vpc_id          TEXT COLLATE "C" NOT NULL,
+        subnet_id       TEXT COLLATE "C" NOT NULL,
+        private_ip      TEXT COLLATE "C" NOT NULL,
+        public_ip       TEXT COLLATE "C",
+        created_at      BIGINT NOT NULL,
+        expired_at      BIGINT,
+        doc             TEXT COLLATE "C" NOT NULL,
+        view            BYTEA NOT NULL,
+        PRIMARY KEY (account_uin, region, instance_id)
+      );
+      CREATE INDEX cvm_instances_listing ON cvm_instances(account_uin, region, created_at);
+      CREATE INDEX cvm_instances_pending ON cvm_instances(account_uin, region, pending_at) WHERE pending_at IS NOT NULL;
+      CREATE INDEX cvm_instances_quota ON cvm_instances(account_uin, region, zone, charge_type);
+      CREATE UNIQUE INDEX cvm_instances_private_ip ON cvm_instances(account_uin, region, subnet_id, private_ip);
+      CREATE TABLE cvm_instance_counts (
+        account_uin TEXT COLLATE "C" NOT NULL,
+        region      TEXT COLLATE "C" NOT NULL,
+        n           BIGINT NOT NULL,
+        PRIMARY KEY (account_uin, region)
+      );
+      -- One upsert or update of the account's row per instance written: atomic under concurrent writers.
+      CREATE FUNCTION cvm_instances_count() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO cvm_instance_counts AS c (account_uin, region, n) VALUES (NEW.account_uin, NEW.region, 1)
+            ON CONFLICT (account_uin, region) DO UPDATE SET n = c.n + 1;
+        ELSE
+          UPDATE cvm_instance_counts SET n = n - 1 WHERE account_uin = OLD.account_uin AND region = OLD.region;
+        END IF;
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER cvm_instances_counted_in AFTER INSERT ON cvm_instances FOR EACH ROW EXECUTE FUNCTION cvm_instances_count();
+      CREATE TRIGGER cvm_instances_counted_out AFTER DELETE ON cvm_instances FOR EACH ROW EXECUTE FUNCTION cvm_instances_count();
+      CREATE TABLE cvm_client_tokens (
+        account_uin  TEXT COLLATE "C" NOT NULL,
+        region       TEXT COLLATE "C" NOT NULL,
+        client_token TEXT COLLATE "C" NOT NULL,
+        instance_ids TEXT COLLATE "C" NOT NULL,
+        created_at   BIGINT NOT NULL,
+        PRIMARY KEY (account_uin, region, client_token)
+      );
+      CREATE TABLE cvm_public_ips (
+        region  TEXT COLLATE "C" PRIMARY KEY,
+        next_ip BIGINT NOT NULL
+      );
+    `,
   },
   {
     id: "cvm/2",
@@ -162,6 +257,61 @@ export const CVM_MIGRATIONS: readonly Migration[] = [
         UPDATE cvm_instance_counts SET n = n - 1 WHERE account_uin = OLD.account_uin AND region = OLD.region;
       END;
     `,
+    postgres: `
+      CREATE TABLE cvm_instances_v2 (
+        -- Creation order: the identity assigns it on insert, increasing, global across accounts.
+        seq             BIGINT GENERATED BY DEFAULT AS IDENTITY,
+        account_uin     TEXT COLLATE "C" NOT NULL,
+        region          TEXT COLLATE "C" NOT NULL,
+        instance_id     TEXT COLLATE "C" NOT NULL,
+        uuid            TEXT COLLATE "C" NOT NULL,
+        zone            TEXT COLLATE "C" NOT NULL,
+        project_id      BIGINT NOT NULL,
+        instance_type   TEXT COLLATE "C" NOT NULL,
+        instance_name   TEXT COLLATE "C" NOT NULL,
+        charge_type     TEXT COLLATE "C" NOT NULL,
+        image_id        TEXT COLLATE "C" NOT NULL,
+        state           TEXT COLLATE "C" NOT NULL,
+        pending_state   TEXT COLLATE "C",
+        pending_at      BIGINT,
+        latest_operation            TEXT COLLATE "C",
+        latest_operation_state      TEXT COLLATE "C",
+        latest_operation_request_id TEXT COLLATE "C",
+        vpc_id          TEXT COLLATE "C" NOT NULL,
+        subnet_id       TEXT COLLATE "C" NOT NULL,
+        private_ip      TEXT COLLATE "C" NOT NULL,
+        public_ip       TEXT COLLATE "C",
+        created_at      BIGINT NOT NULL,
+        expired_at      BIGINT,
+        doc             TEXT COLLATE "C" NOT NULL,
+        view            BYTEA NOT NULL,
+        view_version    BIGINT NOT NULL DEFAULT 0,
+        CONSTRAINT cvm_instances_v2_pkey PRIMARY KEY (seq),
+        CONSTRAINT cvm_instances_v2_instance_key UNIQUE (account_uin, region, instance_id)
+      );
+      -- PostgreSQL has no rowid: the rows get their seq in creation order.
+      INSERT INTO cvm_instances_v2 (
+          account_uin, region, instance_id, uuid, zone, project_id, instance_type, instance_name, charge_type,
+          image_id, state, pending_state, pending_at, latest_operation, latest_operation_state, latest_operation_request_id,
+          vpc_id, subnet_id, private_ip, public_ip, created_at, expired_at, doc, view)
+        SELECT
+          account_uin, region, instance_id, uuid, zone, project_id, instance_type, instance_name, charge_type,
+          image_id, state, pending_state, pending_at, latest_operation, latest_operation_state, latest_operation_request_id,
+          vpc_id, subnet_id, private_ip, public_ip, created_at, expired_at, doc, view
+        FROM cvm_instances ORDER BY created_at, ctid;
+      DROP TABLE cvm_instances;
+      ALTER TABLE cvm_instances_v2 RENAME TO cvm_instances;
+      ALTER TABLE cvm_instances RENAME CONSTRAINT cvm_instances_v2_pkey TO cvm_instances_pkey;
+      ALTER TABLE cvm_instances RENAME CONSTRAINT cvm_instances_v2_instance_key TO cvm_instances_instance_key;
+      ALTER SEQUENCE cvm_instances_v2_seq_seq RENAME TO cvm_instances_seq_seq;
+      -- The listing order, then (INCLUDE) what a page shows besides the stored view: an index-only scan.
+      CREATE INDEX cvm_instances_listing ON cvm_instances(account_uin, region, created_at, seq) INCLUDE (view_version, state, latest_operation_state);
+      CREATE INDEX cvm_instances_pending ON cvm_instances(account_uin, region, pending_at) WHERE pending_at IS NOT NULL;
+      CREATE INDEX cvm_instances_quota ON cvm_instances(account_uin, region, zone, charge_type);
+      CREATE UNIQUE INDEX cvm_instances_private_ip ON cvm_instances(account_uin, region, subnet_id, private_ip);
+      CREATE TRIGGER cvm_instances_counted_in AFTER INSERT ON cvm_instances FOR EACH ROW EXECUTE FUNCTION cvm_instances_count();
+      CREATE TRIGGER cvm_instances_counted_out AFTER DELETE ON cvm_instances FOR EACH ROW EXECUTE FUNCTION cvm_instances_count();
+    `,
   },
   {
     id: "cvm/3",
@@ -212,6 +362,77 @@ export const CVM_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX cvm_instances_project ON cvm_instances(account_uin, region, project_id);
       DROP INDEX cvm_instances_listing;
       CREATE INDEX cvm_instances_listing ON cvm_instances(account_uin, region, created_at, seq, view_version, state, latest_operation_state, zone, charge_type, project_id, vpc_id, subnet_id);
+    `,
+    postgres: `
+      CREATE TABLE cvm_instance_facets (
+        account_uin TEXT COLLATE "C" NOT NULL,
+        region      TEXT COLLATE "C" NOT NULL,
+        zone        TEXT COLLATE "C" NOT NULL,
+        state       TEXT COLLATE "C" NOT NULL,
+        charge_type TEXT COLLATE "C" NOT NULL,
+        project_id  BIGINT NOT NULL,
+        vpc_id      TEXT COLLATE "C" NOT NULL,
+        subnet_id   TEXT COLLATE "C" NOT NULL,
+        n           BIGINT NOT NULL,
+        PRIMARY KEY (account_uin, region, zone, state, charge_type, project_id, vpc_id, subnet_id)
+      );
+      INSERT INTO cvm_instance_facets (account_uin, region, zone, state, charge_type, project_id, vpc_id, subnet_id, n)
+        SELECT account_uin, region, zone, state, charge_type, project_id, vpc_id, subnet_id, COUNT(*) FROM cvm_instances GROUP BY account_uin, region, zone, state, charge_type, project_id, vpc_id, subnet_id;
+      ALTER TABLE cvm_instance_counts ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+      -- SQLite's counted_in/out and facet_in/out in one function. The account's count row is written first, so
+      -- concurrent writers of one account and region queue on it before they touch any facet row (no
+      -- deadlock between them); facet rows are upserted, decremented in place, and deleted when n reaches 0
+      -- (as in SQLite), all under their row locks: no read-then-write.
+      CREATE OR REPLACE FUNCTION cvm_instances_count() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        remaining bigint;
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO cvm_instance_counts AS c (account_uin, region, n, version) VALUES (NEW.account_uin, NEW.region, 1, 1)
+            ON CONFLICT (account_uin, region) DO UPDATE SET n = c.n + 1, version = c.version + 1;
+          INSERT INTO cvm_instance_facets AS f (account_uin, region, zone, state, charge_type, project_id, vpc_id, subnet_id, n)
+            VALUES (NEW.account_uin, NEW.region, NEW.zone, NEW.state, NEW.charge_type, NEW.project_id, NEW.vpc_id, NEW.subnet_id, 1)
+            ON CONFLICT (account_uin, region, zone, state, charge_type, project_id, vpc_id, subnet_id) DO UPDATE SET n = f.n + 1;
+        ELSE
+          UPDATE cvm_instance_counts SET n = n - 1, version = version + 1 WHERE account_uin = OLD.account_uin AND region = OLD.region;
+          UPDATE cvm_instance_facets SET n = n - 1
+            WHERE account_uin = OLD.account_uin AND region = OLD.region AND zone = OLD.zone AND state = OLD.state AND charge_type = OLD.charge_type AND project_id = OLD.project_id AND vpc_id = OLD.vpc_id AND subnet_id = OLD.subnet_id
+            RETURNING n INTO remaining;
+          IF remaining <= 0 THEN
+            DELETE FROM cvm_instance_facets
+              WHERE account_uin = OLD.account_uin AND region = OLD.region AND zone = OLD.zone AND state = OLD.state AND charge_type = OLD.charge_type AND project_id = OLD.project_id AND vpc_id = OLD.vpc_id AND subnet_id = OLD.subnet_id AND n <= 0;
+          END IF;
+        END IF;
+        RETURN NULL;
+      END
+      $$;
+      CREATE FUNCTION cvm_instances_facet_move() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        remaining bigint;
+      BEGIN
+        UPDATE cvm_instance_counts SET version = version + 1 WHERE account_uin = NEW.account_uin AND region = NEW.region;
+        UPDATE cvm_instance_facets SET n = n - 1
+          WHERE account_uin = OLD.account_uin AND region = OLD.region AND zone = OLD.zone AND state = OLD.state AND charge_type = OLD.charge_type AND project_id = OLD.project_id AND vpc_id = OLD.vpc_id AND subnet_id = OLD.subnet_id
+          RETURNING n INTO remaining;
+        IF remaining <= 0 THEN
+          DELETE FROM cvm_instance_facets
+            WHERE account_uin = OLD.account_uin AND region = OLD.region AND zone = OLD.zone AND state = OLD.state AND charge_type = OLD.charge_type AND project_id = OLD.project_id AND vpc_id = OLD.vpc_id AND subnet_id = OLD.subnet_id AND n <= 0;
+        END IF;
+        INSERT INTO cvm_instance_facets AS f (account_uin, region, zone, state, charge_type, project_id, vpc_id, subnet_id, n)
+          VALUES (NEW.account_uin, NEW.region, NEW.zone, NEW.state, NEW.charge_type, NEW.project_id, NEW.vpc_id, NEW.subnet_id, 1)
+          ON CONFLICT (account_uin, region, zone, state, charge_type, project_id, vpc_id, subnet_id) DO UPDATE SET n = f.n + 1;
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER cvm_instances_facet_move AFTER UPDATE OF zone, state, charge_type, project_id, vpc_id, subnet_id ON cvm_instances FOR EACH ROW
+        WHEN (OLD.zone IS DISTINCT FROM NEW.zone OR OLD.state IS DISTINCT FROM NEW.state OR OLD.charge_type IS DISTINCT FROM NEW.charge_type OR OLD.project_id IS DISTINCT FROM NEW.project_id OR OLD.vpc_id IS DISTINCT FROM NEW.vpc_id OR OLD.subnet_id IS DISTINCT FROM NEW.subnet_id)
+        EXECUTE FUNCTION cvm_instances_facet_move();
+      CREATE INDEX cvm_instances_state ON cvm_instances(account_uin, region, state);
+      CREATE INDEX cvm_instances_vpc ON cvm_instances(account_uin, region, vpc_id);
+      CREATE INDEX cvm_instances_project ON cvm_instances(account_uin, region, project_id);
+      DROP INDEX cvm_instances_listing;
+      CREATE INDEX cvm_instances_listing ON cvm_instances(account_uin, region, created_at, seq)
+        INCLUDE (view_version, state, latest_operation_state, zone, charge_type, project_id, vpc_id, subnet_id);
     `,
   },
   {
@@ -343,6 +564,155 @@ export const CVM_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX cvm_instances_host ON cvm_instances(account_uin, region, json_extract(doc, '$.Placement.HostId'));
       CREATE INDEX cvm_instances_dedicated_cluster ON cvm_instances(account_uin, region, json_extract(doc, '$.DedicatedClusterId'));
     `,
+    postgres: String.raw`
+      -- instance-name: a trigram index on the ASCII-folded name answers indexed-filters.ts's
+      -- POSTGRES_FOLDED_NAME LIKE '%…%' (this expression exactly). No table stands for cvm_instance_names.
+      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+      CREATE INDEX cvm_instances_name ON cvm_instances USING gin (lower(instance_name COLLATE "C") gin_trgm_ops);
+
+      -- doc as jsonb, for the triggers and the expression indexes below. doc::jsonb (and doc::json's field
+      -- operators) refuse JSON text that holds the escape \u0000 or a lone surrogate escape (\ud800), which
+      -- JSON.stringify writes for such characters in a string: a RunInstances with a tag value holding one
+      -- would fail to insert. Such escapes are read as U+FFFD instead (the stored doc keeps them). A doc
+      -- without "\u" takes the plain cast; malformed JSON fails either way, as json_each fails in SQLite.
+      CREATE FUNCTION cvm_doc_jsonb_escaped(doc text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+      DECLARE
+        t text;
+      BEGIN
+        BEGIN
+          RETURN doc::jsonb;
+        EXCEPTION WHEN data_exception THEN
+          NULL;
+        END;
+        -- Each escaped backslash becomes U+0001 (never raw in JSON text), so that every \u left starts an escape.
+        t := replace(replace(doc, '\\', chr(1)), '\u0000', '\ufffd');
+        t := regexp_replace(t, '\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})', '\\ufffd', 'g');
+        t := regexp_replace(t, '(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}', '\\ufffd', 'g');
+        RETURN replace(t, chr(1), '\\')::jsonb;
+      END
+      $$;
+      CREATE FUNCTION cvm_doc_jsonb(doc text) RETURNS jsonb LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+        RETURN CASE WHEN strpos(doc, '\u') = 0 THEN doc::jsonb ELSE cvm_doc_jsonb_escaped(doc) END;
+      -- The rows SQLite's json_each(doc, '$.List') yields: an array's elements, an object's member values, or
+      -- the one value the path names (null included); none when the path is missing. pos: unique in the list.
+      CREATE FUNCTION cvm_json_items(list jsonb) RETURNS TABLE (pos integer, item jsonb) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT (e.pos - 1)::integer, e.item FROM jsonb_array_elements(CASE WHEN jsonb_typeof(list) = 'array' THEN list END) WITH ORDINALITY AS e(item, pos)
+        UNION ALL
+        SELECT (o.pos - 1)::integer, o.item FROM jsonb_each(CASE WHEN jsonb_typeof(list) = 'object' THEN list END) WITH ORDINALITY AS o(key, item, pos)
+        UNION ALL
+        SELECT 0, list WHERE jsonb_typeof(list) NOT IN ('array', 'object')
+      $$;
+      -- A JSON string as text; any other value (number, boolean, null, object, array) as NULL. A filter value
+      -- is a string, and in SQLite a string never equals a stored number or boolean either.
+      CREATE FUNCTION cvm_json_text(value jsonb) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        RETURN CASE WHEN jsonb_typeof(value) = 'string' THEN value #>> '{}' END;
+
+      CREATE TABLE cvm_instance_tags (
+        seq   BIGINT NOT NULL,
+        pos   INTEGER NOT NULL,
+        key   TEXT COLLATE "C",
+        value TEXT COLLATE "C",
+        PRIMARY KEY (seq, pos)
+      );
+      CREATE INDEX cvm_instance_tags_key ON cvm_instance_tags(key, value);
+      CREATE INDEX cvm_instance_tags_value ON cvm_instance_tags(value);
+      CREATE TABLE cvm_instance_security_groups (
+        seq   BIGINT NOT NULL,
+        pos   INTEGER NOT NULL,
+        sg_id TEXT COLLATE "C",
+        PRIMARY KEY (seq, pos)
+      );
+      CREATE INDEX cvm_instance_security_groups_id ON cvm_instance_security_groups(sg_id);
+      CREATE TABLE cvm_instance_ipv6 (
+        seq     BIGINT NOT NULL,
+        pos     INTEGER NOT NULL,
+        address TEXT COLLATE "C",
+        PRIMARY KEY (seq, pos)
+      );
+      CREATE INDEX cvm_instance_ipv6_address ON cvm_instance_ipv6(address);
+
+      INSERT INTO cvm_instance_tags (seq, pos, key, value)
+        SELECT i.seq, t.pos, cvm_json_text(t.item -> 'Key'), cvm_json_text(t.item -> 'Value')
+        FROM cvm_instances i, cvm_json_items(cvm_doc_jsonb(i.doc) -> 'Tags') t WHERE jsonb_typeof(t.item) = 'object';
+      INSERT INTO cvm_instance_security_groups (seq, pos, sg_id)
+        SELECT i.seq, g.pos, cvm_json_text(g.item) FROM cvm_instances i, cvm_json_items(cvm_doc_jsonb(i.doc) -> 'SecurityGroupIds') g;
+      INSERT INTO cvm_instance_ipv6 (seq, pos, address)
+        SELECT i.seq, a.pos, cvm_json_text(a.item) FROM cvm_instances i, cvm_json_items(cvm_doc_jsonb(i.doc) -> 'IPv6Addresses') a;
+
+      -- The rows of an instance are written only under its row lock (its insert, update or delete), so
+      -- concurrent writers never race on them. A seq is never reused (identity; PostgreSQL has no INSERT OR
+      -- REPLACE), so the insert trigger has nothing to clear first.
+      CREATE FUNCTION cvm_instances_derived_in() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        parsed jsonb := cvm_doc_jsonb(NEW.doc);
+      BEGIN
+        INSERT INTO cvm_instance_tags (seq, pos, key, value)
+          SELECT NEW.seq, t.pos, cvm_json_text(t.item -> 'Key'), cvm_json_text(t.item -> 'Value') FROM cvm_json_items(parsed -> 'Tags') t WHERE jsonb_typeof(t.item) = 'object';
+        INSERT INTO cvm_instance_security_groups (seq, pos, sg_id) SELECT NEW.seq, g.pos, cvm_json_text(g.item) FROM cvm_json_items(parsed -> 'SecurityGroupIds') g;
+        INSERT INTO cvm_instance_ipv6 (seq, pos, address) SELECT NEW.seq, a.pos, cvm_json_text(a.item) FROM cvm_json_items(parsed -> 'IPv6Addresses') a;
+        RETURN NULL;
+      END
+      $$;
+      CREATE FUNCTION cvm_instances_derived_out() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM cvm_instance_tags WHERE seq = OLD.seq;
+        DELETE FROM cvm_instance_security_groups WHERE seq = OLD.seq;
+        DELETE FROM cvm_instance_ipv6 WHERE seq = OLD.seq;
+        RETURN NULL;
+      END
+      $$;
+      -- SQLite's three *_changed triggers in one, which parses each doc once: a list's rows are rewritten
+      -- when seq changed or the list did (jsonb equality). save() rewrites doc unchanged: the WHEN skips it.
+      CREATE FUNCTION cvm_instances_lists_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        old_doc jsonb := cvm_doc_jsonb(OLD.doc);
+        new_doc jsonb := cvm_doc_jsonb(NEW.doc);
+        moved boolean := OLD.seq IS DISTINCT FROM NEW.seq;
+      BEGIN
+        IF moved OR (old_doc -> 'Tags') IS DISTINCT FROM (new_doc -> 'Tags') THEN
+          DELETE FROM cvm_instance_tags WHERE seq = OLD.seq;
+          INSERT INTO cvm_instance_tags (seq, pos, key, value)
+            SELECT NEW.seq, t.pos, cvm_json_text(t.item -> 'Key'), cvm_json_text(t.item -> 'Value') FROM cvm_json_items(new_doc -> 'Tags') t WHERE jsonb_typeof(t.item) = 'object';
+        END IF;
+        IF moved OR (old_doc -> 'SecurityGroupIds') IS DISTINCT FROM (new_doc -> 'SecurityGroupIds') THEN
+          DELETE FROM cvm_instance_security_groups WHERE seq = OLD.seq;
+          INSERT INTO cvm_instance_security_groups (seq, pos, sg_id) SELECT NEW.seq, g.pos, cvm_json_text(g.item) FROM cvm_json_items(new_doc -> 'SecurityGroupIds') g;
+        END IF;
+        IF moved OR (old_doc -> 'IPv6Addresses') IS DISTINCT FROM (new_doc -> 'IPv6Addresses') THEN
+          DELETE FROM cvm_instance_ipv6 WHERE seq = OLD.seq;
+          INSERT INTO cvm_instance_ipv6 (seq, pos, address) SELECT NEW.seq, a.pos, cvm_json_text(a.item) FROM cvm_json_items(new_doc -> 'IPv6Addresses') a;
+        END IF;
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER cvm_instances_derived_in AFTER INSERT ON cvm_instances FOR EACH ROW EXECUTE FUNCTION cvm_instances_derived_in();
+      CREATE TRIGGER cvm_instances_derived_out AFTER DELETE ON cvm_instances FOR EACH ROW EXECUTE FUNCTION cvm_instances_derived_out();
+      CREATE TRIGGER cvm_instances_lists_changed AFTER UPDATE OF seq, doc ON cvm_instances FOR EACH ROW
+        WHEN (OLD.seq IS DISTINCT FROM NEW.seq OR OLD.doc IS DISTINCT FROM NEW.doc)
+        EXECUTE FUNCTION cvm_instances_lists_changed();
+      -- TRUNCATE fires no row trigger (SQLite has none): it leaves what deleting every instance would.
+      CREATE FUNCTION cvm_instances_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE cvm_instance_counts SET n = 0, version = version + 1 WHERE n <> 0;
+        DELETE FROM cvm_instance_facets;
+        DELETE FROM cvm_instance_tags;
+        DELETE FROM cvm_instance_security_groups;
+        DELETE FROM cvm_instance_ipv6;
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER cvm_instances_truncated AFTER TRUNCATE ON cvm_instances FOR EACH STATEMENT EXECUTE FUNCTION cvm_instances_truncated();
+
+      -- uuid, private-ip-address and public-ip-address (the unique index on private_ip leads with subnet_id).
+      -- (SQLite's cvm_instances_account_seq and its sqlite_stat1 rows steer SQLite's planner only: seq is the
+      -- primary key here.)
+      CREATE INDEX cvm_instances_uuid ON cvm_instances(account_uin, region, uuid);
+      CREATE INDEX cvm_instances_private_address ON cvm_instances(account_uin, region, private_ip);
+      CREATE INDEX cvm_instances_public_address ON cvm_instances(account_uin, region, public_ip);
+      -- host-id and dedicated-cluster-id: the filter's SQL must be this very expression (indexed-filters.ts).
+      CREATE INDEX cvm_instances_host ON cvm_instances(account_uin, region, (cvm_doc_jsonb(doc) #>> '{Placement,HostId}'));
+      CREATE INDEX cvm_instances_dedicated_cluster ON cvm_instances(account_uin, region, (cvm_doc_jsonb(doc) ->> 'DedicatedClusterId'));
+    `,
   },
   {
     id: "cvm/5",
@@ -379,6 +749,50 @@ export const CVM_MIGRATIONS: readonly Migration[] = [
         INSERT INTO cvm_instance_tags (seq, pos, key, value, account_uin, region, created_at)
           SELECT NEW.seq, id, json_extract(value, '$.Key'), json_extract(value, '$.Value'), NEW.account_uin, NEW.region, NEW.created_at FROM json_each(NEW.doc, '$.Tags') WHERE type = 'object';
       END;
+    `,
+    postgres: `
+      ALTER TABLE cvm_instance_tags ADD COLUMN account_uin TEXT COLLATE "C";
+      ALTER TABLE cvm_instance_tags ADD COLUMN region TEXT COLLATE "C";
+      ALTER TABLE cvm_instance_tags ADD COLUMN created_at BIGINT;
+      UPDATE cvm_instance_tags t SET account_uin = i.account_uin, region = i.region, created_at = i.created_at
+        FROM cvm_instances i WHERE i.seq = t.seq;
+      CREATE INDEX cvm_instance_tags_listing ON cvm_instance_tags(account_uin, region, key, value, created_at, seq);
+      CREATE INDEX cvm_instance_tags_key_listing ON cvm_instance_tags(account_uin, region, key, created_at, seq);
+      CREATE OR REPLACE FUNCTION cvm_instances_derived_in() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        parsed jsonb := cvm_doc_jsonb(NEW.doc);
+      BEGIN
+        INSERT INTO cvm_instance_tags (seq, pos, key, value, account_uin, region, created_at)
+          SELECT NEW.seq, t.pos, cvm_json_text(t.item -> 'Key'), cvm_json_text(t.item -> 'Value'), NEW.account_uin, NEW.region, NEW.created_at
+          FROM cvm_json_items(parsed -> 'Tags') t WHERE jsonb_typeof(t.item) = 'object';
+        INSERT INTO cvm_instance_security_groups (seq, pos, sg_id) SELECT NEW.seq, g.pos, cvm_json_text(g.item) FROM cvm_json_items(parsed -> 'SecurityGroupIds') g;
+        INSERT INTO cvm_instance_ipv6 (seq, pos, address) SELECT NEW.seq, a.pos, cvm_json_text(a.item) FROM cvm_json_items(parsed -> 'IPv6Addresses') a;
+        RETURN NULL;
+      END
+      $$;
+      CREATE OR REPLACE FUNCTION cvm_instances_lists_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        old_doc jsonb := cvm_doc_jsonb(OLD.doc);
+        new_doc jsonb := cvm_doc_jsonb(NEW.doc);
+        moved boolean := OLD.seq IS DISTINCT FROM NEW.seq;
+      BEGIN
+        IF moved OR (old_doc -> 'Tags') IS DISTINCT FROM (new_doc -> 'Tags') THEN
+          DELETE FROM cvm_instance_tags WHERE seq = OLD.seq;
+          INSERT INTO cvm_instance_tags (seq, pos, key, value, account_uin, region, created_at)
+            SELECT NEW.seq, t.pos, cvm_json_text(t.item -> 'Key'), cvm_json_text(t.item -> 'Value'), NEW.account_uin, NEW.region, NEW.created_at
+            FROM cvm_json_items(new_doc -> 'Tags') t WHERE jsonb_typeof(t.item) = 'object';
+        END IF;
+        IF moved OR (old_doc -> 'SecurityGroupIds') IS DISTINCT FROM (new_doc -> 'SecurityGroupIds') THEN
+          DELETE FROM cvm_instance_security_groups WHERE seq = OLD.seq;
+          INSERT INTO cvm_instance_security_groups (seq, pos, sg_id) SELECT NEW.seq, g.pos, cvm_json_text(g.item) FROM cvm_json_items(new_doc -> 'SecurityGroupIds') g;
+        END IF;
+        IF moved OR (old_doc -> 'IPv6Addresses') IS DISTINCT FROM (new_doc -> 'IPv6Addresses') THEN
+          DELETE FROM cvm_instance_ipv6 WHERE seq = OLD.seq;
+          INSERT INTO cvm_instance_ipv6 (seq, pos, address) SELECT NEW.seq, a.pos, cvm_json_text(a.item) FROM cvm_json_items(new_doc -> 'IPv6Addresses') a;
+        END IF;
+        RETURN NULL;
+      END
+      $$;
     `,
   },
 ];
