@@ -166,6 +166,18 @@ process.stdin.on("error", cleanup);
 process.stdin.resume();
 `;
 
+/** Starts the watchdog of a postmaster (see WATCHDOG). */
+function guard(pid, dir, remove) {
+  const watchdog = spawn(process.execPath, ["-e", WATCHDOG, String(pid), dir, remove], {
+    detached: true,
+    stdio: ["pipe", "ignore", "ignore"],
+    windowsHide: true,
+  });
+  watchdog.unref();
+  watchdog.on("error", () => {});
+  return watchdog;
+}
+
 /**
  * Starts a PostgreSQL server on 127.0.0.1 with a database `tclocal`, in `dir` (made if missing; it must be
  * empty) or in a new temporary directory, on `port` or a free one.
@@ -211,13 +223,7 @@ export async function startPostgres(options = {}) {
         if (options.port !== undefined || attempt >= 5 || !/Address already in use|could not create any TCP\/IP sockets/i.test(error.message)) throw error;
       }
     }
-    watchdog = spawn(process.execPath, ["-e", WATCHDOG, String(server.child.pid), dir, temporary ? dir : ""], {
-      detached: true,
-      stdio: ["pipe", "ignore", "ignore"],
-      windowsHide: true,
-    });
-    watchdog.unref();
-    watchdog.on("error", () => {});
+    watchdog = guard(server.child.pid, dir, temporary ? dir : "");
     const { default: pg } = await import("pg");
     const admin = new pg.Client({ host: "127.0.0.1", port: server.port, user: USER, password, database: "postgres" });
     await admin.connect();
@@ -234,7 +240,8 @@ export async function startPostgres(options = {}) {
   }
 
   let stopping;
-  const { child, port } = server;
+  let { child } = server;
+  const { port } = server;
   return {
     url: `postgres://${USER}:${password}@127.0.0.1:${port}/${DATABASE}`,
     port,
@@ -252,6 +259,18 @@ export async function startPostgres(options = {}) {
         watchdog.kill();
       })();
       return stopping;
+    },
+    /** Takes the server down (fast shutdown), keeping its data, as an outage would: for fault tests. */
+    async down() {
+      await terminate(child, [["SIGINT", 10000], ["SIGQUIT", 5000], ["SIGKILL", 5000]]);
+    },
+    /** Brings a server taken down by down() back, on the same data and port. */
+    async up() {
+      if (child.exitCode === null && child.signalCode === null) return;
+      const { postgres } = await binaries();
+      ({ child } = await launch(postgres, dir, port, serverUser(), options.log));
+      watchdog.kill();
+      watchdog = guard(child.pid, dir, temporary ? dir : "");
     },
   };
 }

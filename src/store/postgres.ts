@@ -200,8 +200,11 @@ export async function openPostgresStore(url: string, migrations: readonly Migrat
     types,
     application_name: "tclocal",
   });
-  // An idle connection that the server drops (a restart) is an event, not a crash: the pool replaces it.
+  // A connection the server drops (a restart, an outage) is an event, not a crash: an idle one is replaced
+  // by the pool, and a busy one's statement fails (InternalError). Without a listener on each connection,
+  // a busy connection's 'error' event would end the process.
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
   try {
     await migratePostgres(pool, migrations, redactedUrl(url));
   } catch (error) {

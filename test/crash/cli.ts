@@ -1,4 +1,4 @@
-// `npm run crash -- [--cycles N] [--seed N] [--workers N] [--sample N] [--data-dir DIR] [--keep]`
+// `npm run crash -- [--cycles N] [--seed N] [--workers N] [--sample N] [--data-dir DIR] [--database URL|postgres] [--keep]`
 //
 // Runs the crash-safety cycles of test/crash/harness.ts (SIGKILL under a RunInstances/TerminateInstances
 // load, restart, invariants), prints one line per cycle and a summary. Exit code 1 when an invariant broke.
@@ -14,6 +14,8 @@ const USAGE = `Usage: npm run crash -- [options]
   --kill-after A-B  kill after A to B ms of load (default 100-800)
   --sample N        acknowledged ClientTokens retried after each crash (default 25)
   --data-dir DIR    use this data dir (kept) instead of a temporary one
+  --database URL    keep the server's state in this (empty) PostgreSQL database instead; "postgres"
+                    starts a throwaway PostgreSQL server (scripts/postgres.mjs) for the run
   --keep            keep the temporary data dir
   -h, --help        show this text
 `;
@@ -28,6 +30,7 @@ function parseOptions(argv: string[]): CrashOptions | "help" {
       "kill-after": { type: "string" },
       sample: { type: "string" },
       "data-dir": { type: "string" },
+      database: { type: "string" },
       keep: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -47,6 +50,7 @@ function parseOptions(argv: string[]): CrashOptions | "help" {
     workers: values.workers === undefined ? undefined : positiveNumber(values.workers, "--workers", true),
     sampleSize: values.sample === undefined ? undefined : positiveNumber(values.sample, "--sample", true),
     dataDir: values["data-dir"],
+    ...(values.database !== undefined ? { database: values.database } : {}),
     keepDataDir: values.keep ?? false,
   };
 }
@@ -57,8 +61,17 @@ async function main(): Promise<number> {
 
   process.stdout.write(`crash cycles: ${cycles}, seed ${seed}\n`);
   const started = performance.now();
+  let throwaway: { url: string; stop(): Promise<void> } | undefined;
+  if (options.database === "postgres") {
+    const script = (await import(new URL("../../scripts/postgres.mjs", import.meta.url).href)) as { startPostgres(): Promise<{ url: string; stop(): Promise<void> }> };
+    throwaway = await script.startPostgres();
+    process.stdout.write("PostgreSQL: a throwaway server for this run\n");
+  } else if (options.database !== undefined && !/^postgres(ql)?:\/\//.test(options.database)) {
+    throw new Error(`--database \`${options.database.slice(0, 64)}\` is neither a postgres:// URL nor "postgres"`);
+  }
   const summary = await runCrashCycles({
     ...options,
+    ...(throwaway !== undefined ? { database: throwaway.url } : {}),
     log: (line) => process.stdout.write(`${line}\n`),
     onCycle: (report: CycleReport) => {
       process.stdout.write(`${formatCycle(report, cycles)}\n`);
@@ -67,6 +80,7 @@ async function main(): Promise<number> {
     },
   });
 
+  await throwaway?.stop();
   const sum = (f: (r: CycleReport) => number): number => summary.cycles.reduce((n, r) => n + f(r), 0);
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(

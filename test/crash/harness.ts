@@ -15,6 +15,7 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import * as tencentcloud from "tencentcloud-sdk-nodejs-cvm";
 import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
+import pg from "pg";
 import { DATABASE_FILE, openSqlite } from "../../src/store/sqlite.js";
 
 // ---------------------------------------------------------------------------------------------------
@@ -86,7 +87,9 @@ export interface TclocalProcess {
 
 export interface StartOptions {
   dataDir: string;
-  /** Extra flags, e.g. ["--timing", "instant"]. `--data-dir` and `--port 0` are always passed. */
+  /** A postgres:// URL: the server keeps its state there (`--database`) instead of in the data dir. */
+  database?: string;
+  /** Extra flags, e.g. ["--timing", "instant"]. `--data-dir` (or `--database`) and `--port 0` are always passed. */
   args?: readonly string[];
   /** Options for node itself, before the script (e.g. ["--trace-gc"]). */
   nodeArgs?: readonly string[];
@@ -111,7 +114,7 @@ export function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.P
  * waits for the "tclocal ready on http://HOST:PORT" line.
  */
 export async function startTclocal(options: StartOptions): Promise<TclocalProcess> {
-  const flags = ["--data-dir", options.dataDir, "--port", "0", ...(options.args ?? [])];
+  const flags = [...(options.database !== undefined ? ["--database", options.database] : ["--data-dir", options.dataDir]), "--port", "0", ...(options.args ?? [])];
   const nodeArgs = options.nodeArgs ?? [];
   const args = [...nodeArgs, "--import", "tsx", join(ROOT, "src", "cli.ts"), ...flags];
   const command = `node ${[...nodeArgs, ""].join(" ")}--import tsx src/cli.ts ${flags.join(" ")}`;
@@ -547,7 +550,24 @@ async function retryToken(client: CvmClient, entry: RunEntry): Promise<{ ids: st
   }
 }
 
-function integrityCheck(dataDir: string): string {
+/**
+ * The database's own consistency: SQLite's integrity_check; on PostgreSQL (which checks its own pages), that
+ * the counts its triggers keep agree with the instances stored, the part of the schema a kill could tear.
+ */
+async function integrityCheck(dataDir: string, database: string | undefined): Promise<string> {
+  if (database !== undefined) {
+    const client = new pg.Client({ connectionString: database });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ stored: string; counted: string | null; faceted: string | null }>(
+        "SELECT (SELECT COUNT(*) FROM cvm_instances) AS stored, (SELECT SUM(n) FROM cvm_instance_counts) AS counted, (SELECT SUM(n) FROM cvm_instance_facets) AS faceted",
+      );
+      const { stored, counted, faceted } = rows[0]!;
+      return Number(stored) === Number(counted ?? 0) && Number(stored) === Number(faceted ?? 0) ? "ok" : `${stored} instances stored, ${counted} counted, ${faceted} in facets`;
+    } finally {
+      await client.end();
+    }
+  }
   const db = openSqlite(join(dataDir, DATABASE_FILE), { fileMustExist: true });
   try {
     db.pragma("busy_timeout = 5000");
@@ -558,15 +578,15 @@ function integrityCheck(dataDir: string): string {
   }
 }
 
-async function verify(client: CvmClient, ledger: Ledger, cycle: number, dataDir: string, random: Random, sampleSize: number): Promise<VerifyStats> {
+async function verify(client: CvmClient, ledger: Ledger, cycle: number, dataDir: string, database: string | undefined, random: Random, sampleSize: number): Promise<VerifyStats> {
   const v = (message: string): void => {
     ledger.violations.push(`cycle ${cycle}: ${message}`);
   };
   const stats: VerifyStats = { listed: 0, inFlightCommitted: 0, inFlightCreated: 0, tokensRetried: 0, terminatesApplied: 0, terminatesNotApplied: 0, integrity: "" };
 
-  // The database file itself.
-  stats.integrity = integrityCheck(dataDir);
-  if (stats.integrity !== "ok") v(`PRAGMA integrity_check: ${stats.integrity}`);
+  // The database itself.
+  stats.integrity = await integrityCheck(dataDir, database);
+  if (stats.integrity !== "ok") v(`integrity check: ${stats.integrity}`);
 
   // 1. Everything listed: whole, valid, unique.
   const { instances, totalCount } = await listAllInstances(client);
@@ -693,6 +713,8 @@ export interface CrashOptions {
   maxAlive?: number;
   /** Data dir to use (default: a new temporary one, removed at the end unless keepDataDir). */
   dataDir?: string;
+  /** A postgres:// URL: the server keeps its state in that (empty) database instead of the data dir. */
+  database?: string;
   keepDataDir?: boolean;
   /** Called after each cycle. */
   onCycle?: (report: CycleReport) => void;
@@ -736,7 +758,8 @@ export async function runCrashCycles(options: CrashOptions): Promise<CrashSummar
   // Unique across runs of the harness too (a reused --data-dir keeps its tokens), and at most 64 characters.
   const tokenPrefix = `crash-${options.seed.toString(36)}-${Date.now().toString(36)}`;
 
-  let server = await startTclocal({ dataDir, args: SERVER_FLAGS });
+  const database = options.database;
+  let server = await startTclocal({ dataDir, database, args: SERVER_FLAGS });
   log(`server: ${server.command} (pid ${server.pid}, ready in ${Math.round(server.startupMs)} ms)`);
   try {
     // Warm-up, so that the first cycle's load is like the later ones' (whose server the verification
@@ -784,9 +807,9 @@ export async function runCrashCycles(options: CrashOptions): Promise<CrashSummar
       if (server.child.signalCode !== "SIGKILL") ledger.violations.push(`cycle ${cycle}: the server ended with ${server.child.signalCode ?? `exit code ${server.child.exitCode}`} before the kill: ${server.stderr().trim()}`);
       for (const [code, n] of stats.apiErrors) ledger.violations.push(`cycle ${cycle}: ${n} × ${code} during the load (none expected)`);
 
-      server = await startTclocal({ dataDir, args: SERVER_FLAGS });
+      server = await startTclocal({ dataDir, database, args: SERVER_FLAGS });
       const restartMs = server.startupMs;
-      const verifyStats = await verify(sdkClient(server.port, 20), ledger, cycle, dataDir, random, sampleSize);
+      const verifyStats = await verify(sdkClient(server.port, 20), ledger, cycle, dataDir, database, random, sampleSize);
       const report: CycleReport = {
         cycle,
         killAfterMs,

@@ -10,8 +10,8 @@ export interface Node {
   port: number;
   url: string;
   process: ChildProcess;
-  /** What the node wrote to stderr (its warnings and errors, as JSON lines). */
-  errors: string[];
+  /** What the node wrote: its start-up lines, then its log (warnings and errors, as JSON lines). */
+  output: string[];
   /** SIGTERM, then waits for the exit. */
   stop(): Promise<void>;
   /** SIGKILL, then waits for the exit: a node lost without warning. */
@@ -24,8 +24,8 @@ export function startNode(databaseUrl: string, flags: readonly string[] = []): P
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const errors: string[] = [];
-  child.stderr!.setEncoding("utf8").on("data", (text: string) => errors.push(text));
+  const output: string[] = [];
+  child.stderr!.setEncoding("utf8").on("data", (text: string) => output.push(text));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const ending = (signal: NodeJS.Signals) => async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -33,21 +33,25 @@ export function startNode(databaseUrl: string, flags: readonly string[] = []): P
   };
   return new Promise((resolve, reject) => {
     let out = "";
+    let ready = false;
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`the node did not start within 20 s: ${out}${errors.join("")}`));
+      reject(new Error(`the node did not start within 20 s: ${output.join("")}`));
     }, 20_000);
     child.stdout!.setEncoding("utf8").on("data", (text: string) => {
+      output.push(text);
+      if (ready) return;
       out += text;
-      const ready = /tclocal ready on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
-      if (ready) {
+      const found = /tclocal ready on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
+      if (found) {
+        ready = true;
         clearTimeout(timer);
-        resolve({ port: Number(ready[2]), url: ready[1]!, process: child, errors, stop: ending("SIGTERM"), kill: ending("SIGKILL") });
+        resolve({ port: Number(found[2]), url: found[1]!, process: child, output, stop: ending("SIGTERM"), kill: ending("SIGKILL") });
       }
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`the node exited (${code}) before it was ready: ${out}${errors.join("")}`));
+      if (!ready) reject(new Error(`the node exited (${code}) before it was ready: ${output.join("")}`));
     });
   });
 }
