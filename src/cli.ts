@@ -6,6 +6,7 @@ import { callAdmin } from "./admin-client.js";
 import { localTarget } from "./local-target.js";
 import { runTccli, runTerraform } from "./wrappers.js";
 import { exposureWarnings, startServer } from "./server.js";
+import { redactedUrl } from "./store/postgres.js";
 import { VERSION } from "./version.js";
 
 const ADMIN_USAGE = `Usage: tclocal admin <METHOD> <PATH> [JSON body]
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
       `  SecretId    ${config.secretId}`,
       `  SecretKey   ${ownKey ? "(from TCLOCAL_SECRET_KEY)" : config.secretKey}`,
       `  account     uin ${server.defaultAccount.uin}, appId ${server.defaultAccount.appId}`,
-      `  storage     ${config.inMemory ? "in memory" : `${config.dataDir} (SQLite)`}`,
+      `  storage     ${config.databaseUrl !== undefined ? `${redactedUrl(config.databaseUrl)} (PostgreSQL)` : config.inMemory ? "in memory" : `${config.dataDir} (SQLite)`}`,
       `  signatures  ${config.verifySignatures ? `verified${config.signatureReuse === "refuse" ? ", each TC3 signature for one action, region and version" : ""}` : "NOT verified (--skip-signature-check)"}`,
       `  rate limits ${config.throttle.enabled ? "on" : "off"}`,
       `  admin       /_tclocal/ needs a TC3 signature with this key pair (service tclocal)${config.adminToken === undefined ? "" : " or the admin token"}: npx tclocal admin POST /_tclocal/reset`,

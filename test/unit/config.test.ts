@@ -81,3 +81,19 @@ describe("loadConfig", () => {
     expect(() => config([], { TCLOCAL_LOG_LEVEL: "verbose" })).toThrow(/log level `verbose`/);
   });
 });
+
+describe("--database", () => {
+  const URL = "postgres://tclocal:secret@127.0.0.1:5432/tclocal";
+
+  it("selects PostgreSQL by flag or TCLOCAL_DATABASE_URL, the flag winning; none leaves SQLite", () => {
+    expect(config([]).databaseUrl).toBeUndefined();
+    expect(config(["--database", URL]).databaseUrl).toBe(URL);
+    expect(config([], { TCLOCAL_DATABASE_URL: URL }).databaseUrl).toBe(URL);
+    expect(config(["--database", "postgresql://other/db"], { TCLOCAL_DATABASE_URL: URL }).databaseUrl).toBe("postgresql://other/db");
+  });
+
+  it("refuses what is not a PostgreSQL URL, and --in-memory beside it", () => {
+    expect(() => config(["--database", "mysql://x/y"])).toThrow("the database URL must start with postgres:// or postgresql://");
+    expect(() => config(["--database", URL, "--in-memory"])).toThrow("--database and --in-memory cannot be given together");
+  });
+});
