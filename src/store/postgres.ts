@@ -71,16 +71,14 @@ export function numberPlaceholders(sql: string): string {
 
 type Queryable = pg.Pool | pg.PoolClient;
 
-/** A NUL character, raw or as the JSON escape \u0000 (not itself escaped). */
-const NUL = /\u0000|(?<!\\)(?:\\\\)*\\u0000/;
-
 /**
- * PostgreSQL text holds no NUL character, nor can its JSON functions read one: a value with one is refused
- * with the parameter code instead of failing the statement (an InternalError). SQLite stores it.
+ * PostgreSQL text holds no NUL character: a value with one is refused with the parameter code instead of
+ * failing the statement (an InternalError). (A NUL inside JSON, written \u0000, is fine: the schema's JSON
+ * functions read it as U+FFFD.) SQLite stores it.
  */
 function refuseNul(params: readonly unknown[]): void {
   for (const param of params) {
-    if (typeof param === "string" && NUL.test(param)) {
+    if (typeof param === "string" && param.includes("\u0000")) {
       throw apiError("InvalidParameterValue", {
         en: "A parameter holds the NUL character (U+0000), which this tclocal cannot store: it keeps its data in PostgreSQL, whose text has no NUL.",
         zh: "参数中含有 NUL 字符（U+0000）。当前 tclocal 使用 PostgreSQL 存储数据，其文本类型不能包含 NUL，无法保存该值。",

@@ -9,7 +9,7 @@
 // plans and the answers.
 //
 // PostgreSQL has its own SQL for the two conditions that differ: the name search (a pg_trgm index on the
-// ASCII-folded name, cvm/4's PostgreSQL script) and the doc fields (expression indexes over doc::json).
+// ASCII-folded name, cvm/4's PostgreSQL script) and the doc fields (expression indexes over cvm_doc_jsonb(doc)).
 import type { Dialect } from "../../../store/sql.js";
 import type { Condition } from "./repository.js";
 
@@ -60,8 +60,8 @@ function docFieldIn(path: "$.Placement.HostId" | "$.DedicatedClusterId", postgre
 }
 
 /** The PostgreSQL expressions of the indexes on doc fields (schema.ts, cvm/4), which a query must repeat exactly. */
-export const POSTGRES_HOST_ID = "((doc::json) #>> '{Placement,HostId}')";
-export const POSTGRES_DEDICATED_CLUSTER_ID = "((doc::json) ->> 'DedicatedClusterId')";
+export const POSTGRES_HOST_ID = "(cvm_doc_jsonb(doc) #>> '{Placement,HostId}')";
+export const POSTGRES_DEDICATED_CLUSTER_ID = "(cvm_doc_jsonb(doc) ->> 'DedicatedClusterId')";
 
 export const hostIdCondition = docFieldIn("$.Placement.HostId", POSTGRES_HOST_ID);
 export const dedicatedClusterCondition = docFieldIn("$.DedicatedClusterId", POSTGRES_DEDICATED_CLUSTER_ID);
