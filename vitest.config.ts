@@ -12,6 +12,7 @@ const BOTH_ENGINES = [
   "instance-billing-network",
   "instance-ids",
   "instance-listing",
+  "listing-reset",
   "instance-modify",
   "instances-lifecycle",
   "instances-run",

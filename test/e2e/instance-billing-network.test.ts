@@ -492,14 +492,15 @@ suite("another account", () => {
     const key = await createAccount(env.server);
     const other = cvmClient(env.server, { secretId: key.SecretId, secretKey: key.SecretKey });
     const ids = [id!];
-    const calls: Array<Promise<unknown>> = [
-      other.ModifyInstancesChargeType({ InstanceIds: ids, InstanceChargeType: "POSTPAID_BY_HOUR" }),
-      other.ModifyInstancesRenewFlag({ InstanceIds: ids, RenewFlag: "NOTIFY_AND_AUTO_RENEW" }),
-      other.RenewInstances({ InstanceIds: ids, InstanceChargePrepaid: { Period: 1 } }),
-      other.DescribeInstancesAttributes({ Attributes: ["UserData"], InstanceIds: ids }),
-      other.DescribeInstancesOperationLimit({ InstanceIds: ids, Operation: "INSTANCE_DEGRADE" }),
-    ];
-    for (const call of calls) expect(await codeOf(call)).toBe("InvalidInstanceId.NotFound");
+    // Each call's outcome is taken as it is sent (codeOf), so that no refusal is left unhandled while another is awaited.
+    const codes = await Promise.all([
+      codeOf(other.ModifyInstancesChargeType({ InstanceIds: ids, InstanceChargeType: "POSTPAID_BY_HOUR" })),
+      codeOf(other.ModifyInstancesRenewFlag({ InstanceIds: ids, RenewFlag: "NOTIFY_AND_AUTO_RENEW" })),
+      codeOf(other.RenewInstances({ InstanceIds: ids, InstanceChargePrepaid: { Period: 1 } })),
+      codeOf(other.DescribeInstancesAttributes({ Attributes: ["UserData"], InstanceIds: ids })),
+      codeOf(other.DescribeInstancesOperationLimit({ InstanceIds: ids, Operation: "INSTANCE_DEGRADE" })),
+    ]);
+    expect(codes).toEqual(Array(5).fill("InvalidInstanceId.NotFound"));
     // The other account has its own default security group and VPC; the first account's are unknown to it.
     await launchInstances(env.server, other);
     const [otherGroup] = (await other.DescribeInstances({})).InstanceSet![0]!.SecurityGroupIds!;

@@ -795,4 +795,28 @@ export const CVM_MIGRATIONS: readonly Migration[] = [
       $$;
     `,
   },
+  {
+    id: "cvm/6",
+    description: "a count row's change version starts at a random number",
+    // A listing remembers where its last page ended, valid while the version is the one it saw (listing.ts).
+    // A reset deletes the count rows, and versions counted from 0 again would repeat the old ones: a page
+    // asked for after the reset could continue from a row of before it. A random start (48 bits) makes a
+    // repeated version a matter of chance, on every node.
+    sql: `
+      CREATE TRIGGER cvm_instance_counts_first_version AFTER INSERT ON cvm_instance_counts BEGIN
+        UPDATE cvm_instance_counts SET version = abs(random() % 281474976710656)
+         WHERE account_uin = NEW.account_uin AND region = NEW.region;
+      END;
+    `,
+    postgres: `
+      CREATE FUNCTION cvm_instance_counts_first_version() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.version := floor(random() * 281474976710656)::bigint;
+        RETURN NEW;
+      END
+      $$;
+      CREATE TRIGGER cvm_instance_counts_first_version BEFORE INSERT ON cvm_instance_counts
+        FOR EACH ROW EXECUTE FUNCTION cvm_instance_counts_first_version();
+    `,
+  },
 ];
