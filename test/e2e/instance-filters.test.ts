@@ -9,7 +9,7 @@ import { conditionsFor } from "../../src/products/cvm/instances/describe.js";
 import { InstanceRepository, type InstanceDoc } from "../../src/products/cvm/instances/repository.js";
 import { NetworkRepository } from "../../src/products/cvm/network/repository.js";
 import { SQLITE_DRIVER } from "../../src/store/sqlite.js";
-import { BASIC_RUN, launchInstances, SETTLE_MS, useTestServer } from "../helpers/instances.js";
+import { BASIC_RUN, launchInstances, listAllPages, SETTLE_MS, useTestServer } from "../helpers/instances.js";
 import { adminRequest, createAccount, cvmClient, signedTc3Request, type CvmClientType } from "../helpers/server.js";
 import { sqliteOf, sqlOf } from "../helpers/store.js";
 
@@ -74,23 +74,9 @@ function previously(filters: readonly M.Filter[], account = env.server.defaultAc
     .all(account, REGION, ...conditions.flatMap((c) => c.params)) as string[];
 }
 
-/** Every page of the answer through the SDK, and the TotalCount (the same on each page). */
-async function listed(filters: M.Filter[], client: CvmClientType = env.client): Promise<{ total: number; ids: string[] }> {
-  const ids: string[] = [];
-  const totals = new Set<number>();
-  for (let offset = 0; ; offset += 100) {
-    const answer = await client.DescribeInstances({ Filters: filters, Offset: offset, Limit: 100 });
-    totals.add(answer.TotalCount!);
-    ids.push(...answer.InstanceSet!.map((i) => i.InstanceId!));
-    if (answer.InstanceSet!.length < 100) break;
-  }
-  expect(totals.size).toBe(1);
-  return { total: [...totals][0]!, ids };
-}
-
 /** The answer equals the previous definition's; returns the ids. The request settles first, then the table is read. */
 async function expectSame(filters: M.Filter[], client: CvmClientType = env.client, account = env.server.defaultAccount.uin): Promise<string[]> {
-  const got = await listed(filters, client);
+  const got = await listAllPages(client, filters);
   const expected = previously(filters, account);
   expect({ filters, ...got }).toEqual({ filters, total: expected.length, ids: expected });
   return got.ids;

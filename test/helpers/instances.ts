@@ -1,6 +1,6 @@
 // Fixtures for instance tests: launch instances and wait (on the frozen test clock) until they run.
 import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";
-import { afterAll, beforeAll, beforeEach } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { adminRequest, cvmClient, startTestServer, type CvmClientType, type TestServer } from "./server.js";
 
 /** Longer than any transition of the `fast` timing profile. */
@@ -55,4 +55,18 @@ export function useTestServer(overrides: Parameters<typeof startTestServer>[0] =
     env.server.clock.freeze();
   });
   return env;
+}
+
+/** Every page of a filtered DescribeInstances through the SDK, `limit` at a time, and the TotalCount (the same on each page). */
+export async function listAllPages(client: CvmClientType, filters: M.Filter[], limit = 100): Promise<{ total: number; ids: string[] }> {
+  const ids: string[] = [];
+  const totals = new Set<number>();
+  for (let offset = 0; ; offset += limit) {
+    const answer = await client.DescribeInstances({ Filters: filters, Offset: offset, Limit: limit });
+    totals.add(answer.TotalCount!);
+    ids.push(...answer.InstanceSet!.map((i) => i.InstanceId!));
+    if (answer.InstanceSet!.length < limit) break;
+  }
+  expect(totals.size).toBe(1);
+  return { total: [...totals][0]!, ids };
 }

@@ -5,7 +5,7 @@ import type * as M from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conditionsFor } from "../../src/products/cvm/instances/describe.js";
 import { InstanceRepository } from "../../src/products/cvm/instances/repository.js";
-import { launchInstances } from "../helpers/instances.js";
+import { launchInstances, listAllPages } from "../helpers/instances.js";
 import { cvmClient, startTestServer, type CvmClientType, type TestServer } from "../helpers/server.js";
 
 const REGION = "ap-guangzhou";
@@ -76,19 +76,8 @@ function expected(filters: M.Filter[]): string[] {
     .map((i) => i.InstanceId!);
 }
 
-/** Every page (Limit 2, so that paging is exercised), and the TotalCount of each. */
-async function listed(filters: M.Filter[]): Promise<{ total: number; ids: string[] }> {
-  const ids: string[] = [];
-  const totals = new Set<number>();
-  for (let offset = 0; ; offset += 2) {
-    const answer = await client.DescribeInstances({ Filters: filters, Offset: offset, Limit: 2 });
-    totals.add(answer.TotalCount!);
-    ids.push(...answer.InstanceSet!.map((i) => i.InstanceId!));
-    if (answer.InstanceSet!.length < 2) break;
-  }
-  expect(totals.size).toBe(1);
-  return { total: [...totals][0]!, ids };
-}
+/** Every page, 2 at a time so that paging is exercised, and the TotalCount. */
+const listed = (filters: M.Filter[]) => listAllPages(client, filters, 2);
 
 const f = (name: string, ...values: string[]): M.Filter[] => [{ Name: name, Values: values }];
 
