@@ -4,7 +4,7 @@
 // from the same state at once (a quota, a state transition, a ClientToken): what SQLite's single writer
 // gives for free.
 import pg from "pg";
-import { apiError } from "../protocol/errors.js";
+import { ApiError, apiError } from "../protocol/errors.js";
 import { pendingMigrations, type Migration } from "./migrations.js";
 import type { Sql, TransactionOptions, Tuple } from "./sql.js";
 import type { Store } from "./store.js";
@@ -150,6 +150,7 @@ export class PostgresStore implements Store {
   constructor(readonly pool: pg.Pool) {}
 
   async transaction<T>(fn: (sql: Sql) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    if (options?.mode === "read") return this.onOneConnection(fn);
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
@@ -169,6 +170,25 @@ export class PostgresStore implements Store {
       }
     } finally {
       // A connection that failed mid-transaction is dropped rather than handed to the next request.
+      client.release(broken);
+    }
+  }
+
+  /**
+   * A read needs no BEGIN and COMMIT (two round trips of its seven or so): under READ COMMITTED each
+   * statement of a transaction sees its own snapshot anyway, and what a read writes (the lazy transitions
+   * that are due) is idempotent, one statement at a time. It keeps one connection, in order.
+   */
+  private async onOneConnection<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await fn(new PostgresSql(client, this.names, this));
+    } catch (error) {
+      // A refusal leaves the connection as it was; a failed statement may not have.
+      if (!(error instanceof ApiError)) broken = error as Error;
+      throw error;
+    } finally {
       client.release(broken);
     }
   }
