@@ -2,7 +2,8 @@
 // server do not share an event loop), seeds instances, then drives signed TC3 POST requests over loopback
 // and reports throughput and latency per case, at c16 and c1.
 //
-//   npm run bench -- [--seconds N] [--count N] [--warmup S] [--scenarios describe,run,filters,mixed] [--cases LIST] [--sizes 1000,10000] [--source]
+//   npm run bench -- [--seconds N] [--count N] [--warmup S] [--scenarios describe,run,filters,mixed] [--cases LIST] [--sizes 1000,10000]
+//                    [--database sqlite|postgres] [--nodes N] [--source]
 //
 // The cases run on two kinds of store:
 // - `describe` and `run`: an in-memory server seeded through RunInstances, which the default subnets limit
@@ -12,9 +13,16 @@
 //   that 1,000,000 instances take minutes. Each filter matches a number of instances known in advance,
 //   which every answer's TotalCount is checked against.
 //
+// With `--database postgres`, every store is a new database on a throwaway PostgreSQL server started for the
+// run (scripts/postgres.mjs): the in-memory store becomes an empty database, and the cloned stores are cloned
+// in SQL there (bench/dataset.ts, cloneTemplatesPostgres). With `--nodes N` (N > 1), N tclocal nodes share the
+// database and the load goes through HAProxy in front of them, started as `npm run cluster` starts them
+// (scripts/cluster.mjs). The CPU columns then show the nodes together, PostgreSQL (every process of the
+// server) and HAProxy.
+//
 // This is a measurement, not a test: the PASS/FAIL lines at the end do not change the exit code.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -41,6 +49,7 @@ import {
   TAG_VALUE,
   TEMPLATES,
   cloneTemplates,
+  cloneTemplatesPostgres,
   instanceTags,
   templatePlans,
   zoneAndState,
@@ -116,6 +125,8 @@ interface Options {
   cases: Set<CaseName>;
   sizes: number[];
   forceSource: boolean;
+  database: "sqlite" | "postgres";
+  nodes: number;
 }
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -126,15 +137,20 @@ const USAGE = `Usage: npm run bench -- [options]
   --scenarios LIST       groups of cases: describe, run, filters, mixed (default all four)
   --cases LIST           cases by name, added to those of --scenarios (given alone: only these)
   --sizes LIST           instances stored for the DescribeInstances cases (default 1000,10000; up to 1000000)
+  --database ENGINE      sqlite (default: a data dir, or in memory) or postgres (a new database on a
+                         throwaway PostgreSQL server for each store, from scripts/postgres.mjs)
+  --nodes N              with --database postgres: N tclocal nodes on each database, behind HAProxy when
+                         N > 1 (as \`npm run cluster\` runs them; HAProxy must be installed) (default 1)
   --source               run the server from src/ through tsx even when dist/ exists
   -h, --help             show this text
 
 Cases (c16 and c1 each; filters = ${FILTER_CASES.join(",")}):
 ${CASES.map((name) => `  ${name.padEnd(12)} ${CASE_REQUESTS[name]}`).join("\n")}
 
-The filter cases and mixed run on a disk data dir made for each size (under ${tmpdir()}, removed after):
-${TEMPLATES} instances made through RunInstances, then cloned in SQL (bench/dataset.ts); 1000000
-instances take about 4 GB and a few minutes. mixed always runs at ${MIXED_SIZE} instances.
+The filter cases and mixed run on a disk data dir made for each size (under ${tmpdir()}, removed after),
+or with --database postgres a new database: ${TEMPLATES} instances made through RunInstances, then cloned
+in SQL (bench/dataset.ts); 1000000 instances take about 4 GB and a few minutes. mixed always runs at
+${MIXED_SIZE} instances.
 `;
 
 function parseOptions(argv: string[]): Options | "help" {
@@ -147,6 +163,8 @@ function parseOptions(argv: string[]): Options | "help" {
       scenarios: { type: "string" },
       cases: { type: "string" },
       sizes: { type: "string" },
+      database: { type: "string" },
+      nodes: { type: "string" },
       source: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -172,17 +190,26 @@ function parseOptions(argv: string[]): Options | "help" {
   if (cases.size === 0) throw new Error("--scenarios and --cases name no case");
   const sizes = [...new Set(list(values.sizes ?? "1000,10000").map((s) => positiveNumber(s, "--sizes", true)))].sort((a, b) => a - b);
   if ([...cases].some((c) => c === "describe" || isFilterCase(c)) && sizes.length === 0) throw new Error("--sizes names no size");
-  return { seconds, count, warmupSeconds, cases, sizes, forceSource: values.source ?? false };
+  const database = values.database ?? "sqlite";
+  if (database !== "sqlite" && database !== "postgres") throw new Error(`--database: \`${database}\` is not one of sqlite, postgres`);
+  const nodes = values.nodes === undefined ? 1 : positiveNumber(values.nodes, "--nodes", true);
+  if (nodes > 1 && database !== "postgres") throw new Error("--nodes: several nodes share a PostgreSQL database: add --database postgres");
+  return { seconds, count, warmupSeconds, cases, sizes, forceSource: values.source ?? false, database, nodes };
 }
 
 // ---------------------------------------------------------------------------------------------------
 // The server under test
 
 interface ServerProcess {
-  child: ChildProcess;
   host: string;
   port: number;
   command: string;
+  /** The tclocal processes (one, or the nodes behind HAProxy). */
+  nodePids: number[];
+  /** HAProxy, in front of several nodes. */
+  proxyPid: number | undefined;
+  /** SIGKILL to every process, at once: the last resort when this process ends. */
+  kill(): void;
   stop(): Promise<void>;
 }
 
@@ -251,7 +278,10 @@ async function startTclocal(forceSource: boolean, dataDir: string | undefined): 
     }
     liveServers.delete(server);
   };
-  const server: ServerProcess = { child, host: "", port: 0, command, stop };
+  const kill = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  const server: ServerProcess = { host: "", port: 0, command, nodePids: child.pid === undefined ? [] : [child.pid], proxyPid: undefined, kill, stop };
   liveServers.add(server);
 
   const url = await new Promise<string>((resolveReady, reject) => {
@@ -291,6 +321,132 @@ async function startTclocal(forceSource: boolean, dataDir: string | undefined): 
   const parsed = new URL(url);
   server.host = parsed.hostname;
   server.port = Number(parsed.port);
+  return server;
+}
+
+// --- on PostgreSQL: a throwaway server for the run, a database per store, one node or several behind HAProxy
+
+/** What scripts/postgres.mjs exports (plain .mjs without typings: imported by URL and typed here). */
+interface PostgresScript {
+  startPostgres(options?: { dir?: string; port?: number }): Promise<{ url: string; port: number; pid: number; startupMs: number; stop(): Promise<void> }>;
+}
+
+/** A tclocal node as scripts/cluster.mjs starts it. */
+interface ClusterNode {
+  index: number;
+  pid: number | undefined;
+  port: number;
+  url: string;
+  command: string;
+  child: { exitCode: number | null; signalCode: NodeJS.Signals | null; kill(signal: NodeJS.Signals): boolean };
+  stop(): Promise<void>;
+}
+
+/** What scripts/cluster.mjs exports and the bench uses: the nodes and HAProxy, started as `npm run cluster` starts them. */
+interface ClusterScript {
+  startNodes(options: { databaseUrl: string; count: number; source?: boolean; flags?: readonly string[]; log?: (line: string) => void }): Promise<ClusterNode[]>;
+  startHaproxy(options: { nodes: readonly ClusterNode[]; port: number; log?: (line: string) => void }): Promise<{ pid: number | undefined; port: number; child: ClusterNode["child"]; stop(): Promise<void> }>;
+  findHaproxy(): string | undefined;
+  withoutPassword(url: string): string;
+  HAPROXY_MISSING: string;
+}
+
+const scriptUrl = (name: string): string => new URL(`../scripts/${name}`, import.meta.url).href;
+const loadClusterScript = async (): Promise<ClusterScript> => (await import(scriptUrl("cluster.mjs"))) as ClusterScript;
+
+/** The PostgreSQL server of the run (started on first use) and the databases made on it. */
+class PostgresRun {
+  private server: Awaited<ReturnType<PostgresScript["startPostgres"]>> | undefined;
+  private readonly databases = new Set<string>();
+  private counter = 0;
+
+  /** The postmaster's pid (its children are the server's other processes), once started. */
+  get pid(): number | undefined {
+    return this.server?.pid;
+  }
+
+  /** A new, empty database (UTF8, C locale, as test/helpers/postgres.ts makes them); its URL. */
+  async newDatabase(): Promise<string> {
+    if (this.server === undefined) {
+      progress("starting PostgreSQL (scripts/postgres.mjs) ...");
+      const script = (await import(scriptUrl("postgres.mjs"))) as PostgresScript;
+      this.server = await script.startPostgres();
+      progress(`postgres: pid ${this.server.pid}, port ${this.server.port}, started in ${this.server.startupMs} ms`);
+    }
+    const name = `tclocal_bench_${process.pid}_${++this.counter}`;
+    await this.admin((client) => client.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`));
+    this.databases.add(name);
+    const url = new URL(this.server.url);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
+
+  async dropDatabase(url: string): Promise<void> {
+    const name = new URL(url).pathname.slice(1);
+    await this.admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    this.databases.delete(name);
+  }
+
+  async databaseBytes(url: string): Promise<number> {
+    const name = new URL(url).pathname.slice(1);
+    return this.admin(async (client) => Number((await client.query<{ n: string }>("SELECT pg_database_size($1) AS n", [name])).rows[0]!.n));
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop();
+    this.server = undefined;
+  }
+
+  private async admin<T>(fn: (client: import("pg").Client) => Promise<T>): Promise<T> {
+    const { default: pg } = await import("pg");
+    const client = new pg.Client({ connectionString: this.server!.url });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end();
+    }
+  }
+}
+
+/** The server flags every store gets (the nodes' --database and --port come from scripts/cluster.mjs). */
+const NODE_FLAGS = ["--rate-limits", "off", "--timing", "instant", "--log-level", "silent", "--instance-quota", "1000000"];
+
+/** `count` tclocal nodes on the database at `databaseUrl`; with more than one, HAProxy in front of them on a free port. */
+async function startNodesOn(databaseUrl: string, count: number, forceSource: boolean): Promise<ServerProcess> {
+  const cluster = await loadClusterScript();
+  if (count > 1 && cluster.findHaproxy() === undefined) throw new Error(cluster.HAPROXY_MISSING);
+  const source = forceSource || !existsSync(join(ROOT, "dist", "cli.js"));
+  if (!source && !warnedStaleBuild && newestMtime(join(ROOT, "src")) > statSync(join(ROOT, "dist", "cli.js")).mtimeMs) {
+    warnedStaleBuild = true;
+    progress("warning: some file in src/ is newer than dist/cli.js: the numbers are for the last build (run `npm run build`, or pass --source)");
+  }
+  const log = (line: string): void => progress(`  ${line}`);
+  const nodes = await cluster.startNodes({ databaseUrl, count, source, flags: NODE_FLAGS, log });
+  let balancer: Awaited<ReturnType<ClusterScript["startHaproxy"]>> | undefined;
+  try {
+    if (count > 1) balancer = await cluster.startHaproxy({ nodes, port: await freePort(), log });
+  } catch (error) {
+    await Promise.all(nodes.map((n) => n.stop()));
+    throw error;
+  }
+  const nodePids = nodes.flatMap((n) => (n.pid === undefined ? [] : [n.pid]));
+  const server: ServerProcess = {
+    host: "127.0.0.1",
+    port: balancer?.port ?? nodes[0]!.port,
+    command: `${count} × ${nodes[0]!.command.replace(databaseUrl, cluster.withoutPassword(databaseUrl))}${balancer ? `, behind HAProxy on port ${balancer.port}` : ""}`,
+    nodePids,
+    proxyPid: balancer?.pid,
+    kill() {
+      for (const child of [...nodes.map((n) => n.child), ...(balancer ? [balancer.child] : [])]) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+    async stop() {
+      await balancer?.stop();
+      await Promise.all(nodes.map((n) => n.stop()));
+      liveServers.delete(server);
+    },
+  };
+  liveServers.add(server);
   return server;
 }
 
@@ -398,8 +554,64 @@ interface PhaseResult {
   latenciesMs: Float64Array;
   errors: Map<string, number>;
   errorCount: number;
+  /** The tclocal processes together (several nodes: more than 100% each is possible). */
   serverCpuSeconds: number | undefined;
+  /** PostgreSQL: the postmaster and every process it started (the backends serving the nodes). */
+  databaseCpuSeconds: number | undefined;
+  /** HAProxy, in front of several nodes. */
+  proxyCpuSeconds: number | undefined;
   generatorCpuSeconds: number;
+}
+
+/** The processes whose CPU a phase reports (undefined: none, e.g. a warm-up). */
+interface CpuSources {
+  nodes: readonly number[];
+  database: number | undefined;
+  proxy: number | undefined;
+}
+
+/** The CPU seconds of each process that is `root` or a child of it (Linux /proc), by pid. */
+function processTreeCpu(root: number | undefined): Map<number, number> | undefined {
+  if (root === undefined) return undefined;
+  const tree = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  for (const name of entries) {
+    const pid = Number(name);
+    let parent: number;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    } catch {
+      continue; // Gone meanwhile.
+    }
+    if (pid !== root && parent !== root) continue;
+    const seconds = processCpuSeconds(pid);
+    if (seconds !== undefined) tree.set(pid, seconds);
+  }
+  return tree.size > 0 ? tree : undefined;
+}
+
+/** CPU seconds used between two snapshots (a process started meanwhile counts from 0; one that ended is lost). */
+function treeCpuDelta(before: Map<number, number> | undefined, after: Map<number, number> | undefined): number | undefined {
+  if (before === undefined || after === undefined) return undefined;
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
+function summedCpu(pids: readonly number[]): number | undefined {
+  let total = 0;
+  for (const pid of pids) {
+    const seconds = processCpuSeconds(pid);
+    if (seconds === undefined) return undefined;
+    total += seconds;
+  }
+  return pids.length > 0 ? total : undefined;
 }
 
 /** Runs `concurrency` closed-loop workers until the deadline passes or `count` requests have been sent. */
@@ -408,13 +620,15 @@ async function runPhase(
   concurrency: number,
   stop: { seconds: number } | { count: number },
   fire: (client: Tc3Client) => Promise<CallResult>,
-  serverPid: number | undefined,
+  cpu: CpuSources | undefined,
 ): Promise<PhaseResult> {
   const latencies: number[] = [];
   const errors = new Map<string, number>();
   let errorCount = 0;
   let issued = 0;
-  const serverCpuBefore = processCpuSeconds(serverPid);
+  const serverCpuBefore = cpu === undefined ? undefined : summedCpu(cpu.nodes);
+  const databaseCpuBefore = processTreeCpu(cpu?.database);
+  const proxyCpuBefore = processCpuSeconds(cpu?.proxy);
   const generatorCpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = "seconds" in stop ? started + stop.seconds * 1000 : Infinity;
@@ -436,7 +650,9 @@ async function runPhase(
   await Promise.all(Array.from({ length: concurrency }, worker));
 
   const elapsedSeconds = (performance.now() - started) / 1000;
-  const serverCpuAfter = processCpuSeconds(serverPid);
+  const serverCpuAfter = cpu === undefined ? undefined : summedCpu(cpu.nodes);
+  const databaseCpuAfter = processTreeCpu(cpu?.database);
+  const proxyCpuAfter = processCpuSeconds(cpu?.proxy);
   const generatorCpu = process.cpuUsage(generatorCpuBefore);
   const sorted = Float64Array.from(latencies).sort();
   return {
@@ -446,6 +662,8 @@ async function runPhase(
     errors,
     errorCount,
     serverCpuSeconds: serverCpuBefore !== undefined && serverCpuAfter !== undefined ? serverCpuAfter - serverCpuBefore : undefined,
+    databaseCpuSeconds: treeCpuDelta(databaseCpuBefore, databaseCpuAfter),
+    proxyCpuSeconds: proxyCpuBefore !== undefined && proxyCpuAfter !== undefined ? proxyCpuAfter - proxyCpuBefore : undefined,
     generatorCpuSeconds: (generatorCpu.user + generatorCpu.system) / 1e6,
   };
 }
@@ -553,6 +771,8 @@ const COLUMNS: Column<Row>[] = [
   { title: "p99 ms", align: "right", cell: (r) => fixed(p99(r), 2) },
   { title: "errors", align: "right", cell: (r) => String(r.result.errorCount) },
   { title: "server CPU", align: "right", cell: (r) => cpuPercent(r.result.serverCpuSeconds, r.result.elapsedSeconds) },
+  { title: "pg CPU", align: "right", cell: (r) => cpuPercent(r.result.databaseCpuSeconds, r.result.elapsedSeconds) },
+  { title: "proxy CPU", align: "right", cell: (r) => cpuPercent(r.result.proxyCpuSeconds, r.result.elapsedSeconds) },
   { title: "bench CPU", align: "right", cell: (r) => cpuPercent(r.result.generatorCpuSeconds, r.result.elapsedSeconds) },
 ];
 
@@ -614,6 +834,9 @@ function caseSummary(caseName: CaseName, rows: readonly Row[]): string {
   return parts.join("\n");
 }
 
+/** Where a cloned store lives: a SQLite data dir, or a PostgreSQL database. */
+type StoreLocation = { dataDir: string } | { databaseUrl: string };
+
 interface SeedingReport {
   size: number;
   templateSeconds: number;
@@ -631,11 +854,25 @@ class Bench {
   readonly rows: Row[] = [];
   readonly seedings: SeedingReport[] = [];
   private readonly random = seededRandom(RANDOM_SEED);
+  /** With --database postgres: the run's PostgreSQL server. */
+  readonly postgres: PostgresRun | undefined;
 
   constructor(
     private readonly opts: Options,
     private readonly measure: Measure,
-  ) {}
+  ) {
+    this.postgres = opts.database === "postgres" ? new PostgresRun() : undefined;
+  }
+
+  /** The processes of `server` (and PostgreSQL's) whose CPU a measured phase reports. */
+  private cpuOf(server: ServerProcess): CpuSources {
+    return { nodes: server.nodePids, database: this.postgres?.pid, proxy: server.proxyPid };
+  }
+
+  private describeServer(server: ServerProcess): string {
+    const pids = `pid${server.nodePids.length === 1 ? "" : "s"} ${server.nodePids.join(", ")}${server.proxyPid === undefined ? "" : `; HAProxy pid ${server.proxyPid}`}`;
+    return `server: ${server.command}  (${pids}, http://${server.host}:${server.port})`;
+  }
 
   /** Warms up, then measures one case at one concurrency. `beforeMeasure` runs between the two. */
   async measureCase(
@@ -651,7 +888,7 @@ class Bench {
     try {
       if (this.opts.warmupSeconds > 0) await runPhase(client, concurrency, { seconds: this.opts.warmupSeconds }, fire, undefined);
       beforeMeasure?.();
-      const result = await runPhase(client, concurrency, this.measure, fire, server.child.pid);
+      const result = await runPhase(client, concurrency, this.measure, fire, this.cpuOf(server));
       const row: Row = { caseName, stored, matches, concurrency, result };
       this.rows.push(row);
       progress(
@@ -673,9 +910,10 @@ class Bench {
     }
     if (!cases.has("run") && describeSizes.length === 0) return;
 
-    progress("in-memory store (describe, run): starting tclocal ...");
-    const server = await startTclocal(this.opts.forceSource, undefined);
-    progress(`server: ${server.command}  (pid ${server.child.pid}, http://${server.host}:${server.port})`);
+    progress(`${this.postgres ? "empty PostgreSQL database" : "in-memory store"} (describe, run): starting tclocal ...`);
+    const databaseUrl = await this.postgres?.newDatabase();
+    const server = databaseUrl === undefined ? await startTclocal(this.opts.forceSource, undefined) : await startNodesOn(databaseUrl, this.opts.nodes, this.opts.forceSource);
+    progress(this.describeServer(server));
     const seedClient = new Tc3Client(server.host, server.port, 1);
     try {
       let seedBatches = 0;
@@ -725,10 +963,11 @@ class Bench {
     } finally {
       seedClient.close();
       await server.stop();
+      if (databaseUrl !== undefined) await this.postgres!.dropDatabase(databaseUrl);
     }
   }
 
-  // --- the filter cases and mixed: a disk store per size, cloned from templates
+  // --- the filter cases and mixed: a disk store (or a PostgreSQL database) per size, cloned from templates
 
   async clonedStoreCases(): Promise<void> {
     const { cases } = this.opts;
@@ -736,10 +975,12 @@ class Bench {
     const storeSizes = new Set(filterCases.length > 0 ? this.opts.sizes : []);
     if (cases.has("mixed")) storeSizes.add(MIXED_SIZE);
     for (const size of [...storeSizes].sort((a, b) => a - b)) {
-      const dataDir = mkdtempSync(join(tmpdir(), "tclocal-bench-"));
-      dataDirs.add(dataDir);
+      const location: StoreLocation = this.postgres
+        ? { databaseUrl: await this.postgres.newDatabase() }
+        : { dataDir: mkdtempSync(join(tmpdir(), "tclocal-bench-")) };
+      if ("dataDir" in location) dataDirs.add(location.dataDir);
       try {
-        const { server, store } = await this.seedClonedStore(dataDir, size);
+        const { server, store } = await this.seedClonedStore(location, size);
         try {
           if (this.opts.sizes.includes(size)) for (const name of filterCases) await this.filterCase(server, store, name);
           if (cases.has("mixed") && size === MIXED_SIZE) await this.mixedCase(server, store);
@@ -747,18 +988,29 @@ class Bench {
           await server.stop();
         }
       } finally {
-        rmSync(dataDir, { recursive: true, force: true });
-        dataDirs.delete(dataDir);
+        if ("dataDir" in location) {
+          rmSync(location.dataDir, { recursive: true, force: true });
+          dataDirs.delete(location.dataDir);
+        } else {
+          await this.postgres!.dropDatabase(location.databaseUrl);
+        }
       }
     }
   }
 
+  /** The server on a store: a data dir, or --nodes nodes on a PostgreSQL database (behind HAProxy when several). */
+  private startOn(location: StoreLocation, nodes = this.opts.nodes): Promise<ServerProcess> {
+    return "dataDir" in location ? startTclocal(this.opts.forceSource, location.dataDir) : startNodesOn(location.databaseUrl, nodes, this.opts.forceSource);
+  }
+
   /** Templates through RunInstances, the server stopped, clones in SQL, the server started again. */
-  private async seedClonedStore(dataDir: string, size: number): Promise<{ server: ServerProcess; store: SeededStore }> {
-    progress(`cloned store of ${size} instances in ${dataDir}: starting tclocal ...`);
+  private async seedClonedStore(location: StoreLocation, size: number): Promise<{ server: ServerProcess; store: SeededStore }> {
+    const where = "dataDir" in location ? location.dataDir : `PostgreSQL database ${new URL(location.databaseUrl).pathname.slice(1)}`;
+    progress(`cloned store of ${size} instances in ${where}: starting tclocal ...`);
     const templateStarted = performance.now();
-    const first = await startTclocal(this.opts.forceSource, dataDir);
-    progress(`server: ${first.command}  (pid ${first.child.pid})`);
+    // One node makes the templates; the clones are written with no node running, as on SQLite.
+    const first = await this.startOn(location, 1);
+    progress(this.describeServer(first));
     let templateIds: string[];
     const client = new Tc3Client(first.host, first.port, 1);
     try {
@@ -770,11 +1022,12 @@ class Bench {
     const templateSeconds = (performance.now() - templateStarted) / 1000;
     progress(`  ${templateIds.length} template instances through RunInstances in ${templateSeconds.toFixed(1)} s; cloning ${size - templateIds.length} in SQL ...`);
 
-    const store = cloneTemplates(dataDir, size, templateIds);
-    const databaseBytes = statSync(join(dataDir, DATABASE_FILE)).size;
+    const store = "dataDir" in location ? cloneTemplates(location.dataDir, size, templateIds) : await cloneTemplatesPostgres(location.databaseUrl, size, templateIds);
+    const databaseBytes = "dataDir" in location ? statSync(join(location.dataDir, DATABASE_FILE)).size : await this.postgres!.databaseBytes(location.databaseUrl);
 
     const restartStarted = performance.now();
-    const server = await startTclocal(this.opts.forceSource, dataDir);
+    const server = await this.startOn(location);
+    if (this.opts.nodes > 1 || "databaseUrl" in location) progress(this.describeServer(server));
     const probe = new Tc3Client(server.host, server.port, 1);
     try {
       const stored = await storedCount(probe);
@@ -1038,22 +1291,26 @@ async function main(): Promise<number> {
   const bench = new Bench(opts, measure);
 
   const cleanUp = (): void => {
-    for (const server of liveServers) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
+    for (const server of liveServers) server.kill();
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     progress(`\n${signal}: stopping tclocal`);
-    void Promise.all([...liveServers].map((s) => s.stop())).finally(() => {
-      cleanUp();
-      process.exit(130);
-    });
+    void Promise.all([...liveServers].map((s) => s.stop()))
+      .then(() => bench.postgres?.stop())
+      .finally(() => {
+        cleanUp();
+        process.exit(130);
+      });
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  // Last resort: never leave a server running or a data dir behind when this process ends.
+  // Last resort: never leave a server running or a data dir behind when this process ends (a PostgreSQL
+  // server started here is stopped by its watchdog when this process goes, scripts/postgres.mjs).
   process.once("exit", cleanUp);
 
   progress(`cases:  ${[...opts.cases].join(", ")}; sizes ${opts.sizes.join(", ")}`);
+  progress(`store:  ${opts.database === "postgres" ? `PostgreSQL, ${opts.nodes} node${opts.nodes === 1 ? "" : "s"}${opts.nodes > 1 ? " behind HAProxy" : ""}` : "SQLite"}`);
   progress(`load:   ${"count" in measure ? `${measure.count} requests` : `${measure.seconds} s`} per case after ${opts.warmupSeconds} s warm-up; node ${process.version}`);
   let failure: unknown;
   try {
@@ -1063,13 +1320,20 @@ async function main(): Promise<number> {
     failure = error;
   } finally {
     await Promise.all([...liveServers].map((s) => s.stop()));
+    await bench.postgres?.stop();
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
   }
 
   // Report (what was measured, even when a step failed).
   const { rows, seedings } = bench;
-  if (rows.length > 0) process.stdout.write(`\n${renderTable(COLUMNS, rows)}\n`);
+  // The PostgreSQL and HAProxy columns only where there were such processes.
+  const columns = COLUMNS.filter(
+    (c) =>
+      (c.title !== "pg CPU" || rows.some((r) => r.result.databaseCpuSeconds !== undefined)) &&
+      (c.title !== "proxy CPU" || rows.some((r) => r.result.proxyCpuSeconds !== undefined)),
+  );
+  if (rows.length > 0) process.stdout.write(`\n${renderTable(columns, rows)}\n`);
   const withErrors = rows.filter((r) => r.result.errorCount > 0);
   if (withErrors.length > 0) {
     process.stdout.write("\nerrors:\n");

@@ -347,3 +347,242 @@ function copyDiskIds(doc: JsonObject, view: JsonObject): void {
     });
   }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Cloning on PostgreSQL
+//
+// The same store, made the same way: the templates through RunInstances, then `INSERT INTO cvm_instances
+// (...) SELECT ... FROM generate_series(...)` of full rows, never a write to another table, so that the
+// PostgreSQL schema's triggers fill the counts, facets and tag, security group and IPv6 rows as for any
+// insert. The rows are made by the server in one statement per batch: each clone is its template's row with
+// the columns of CLONE_COLUMNS computed from the clone's index, and the same values written into the doc and
+// the view by replacing, in their text, the template's `"Field":value` with the clone's. That keeps every
+// other byte the server wrote; each replaced text is checked to occur exactly once in the template first.
+//
+// Ids: instance (and disk) ids are `ins-` and 8 base-36 digits of (offset + k × STRIDE) mod 36^8, distinct
+// for every clone k (STRIDE is prime to 36), from a random offset per run.
+
+const ID_SPACE = 36 ** 8;
+const ID_STRIDE = 1_000_003;
+
+/** The text of `"key":value` as JSON.stringify writes it inside an object. */
+const member = (key: string, value: Json): string => `${JSON.stringify(key)}:${JSON.stringify(value)}`;
+
+function occurrences(text: string, part: string): number {
+  let n = 0;
+  for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length)) n++;
+  return n;
+}
+
+interface PostgresTemplate {
+  seq: number;
+  account_uin: string;
+  region: string;
+  instance_id: string;
+  uuid: string;
+  instance_name: string;
+  zone: string;
+  state: string;
+  pending_state: string | null;
+  private_ip: string;
+  public_ip: string | null;
+  created_at: number;
+  doc: string;
+  view: string;
+}
+
+/**
+ * Clones the templates (ids in index order) in the PostgreSQL database at `databaseUrl`, with no tclocal
+ * node running on it, until it holds `size` instances of the account and region the templates are in; then
+ * VACUUM ANALYZE (what autovacuum would do after such a load, before the planner sees it), and tallies what
+ * the filters will match.
+ */
+export async function cloneTemplatesPostgres(databaseUrl: string, size: number, templateIds: readonly string[]): Promise<SeededStore> {
+  const started = performance.now();
+  if (size > 9_999_999) throw new Error("bench/dataset.ts names instances with 7 digits: at most 9,999,999 instances");
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: "tclocal-bench-seed" });
+  await client.connect();
+  try {
+    const query = async <Row extends object>(text: string, values: unknown[] = []): Promise<Row[]> => (await client.query<Row>(text, values)).rows;
+    const columns = (
+      await query<{ column_name: string }>(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'cvm_instances' ORDER BY ordinal_position",
+      )
+    ).map((c) => c.column_name);
+    const missing = CLONE_COLUMNS.filter((c) => !columns.includes(c));
+    if (missing.length > 0) throw new Error(`cvm_instances has no column ${missing.join(", ")}: bench/dataset.ts must learn the new schema`);
+    const unknown = columns.filter((c) => !SHARED_COLUMNS.has(c) && !(CLONE_COLUMNS as readonly string[]).includes(c));
+    if (unknown.length > 0) progress(`  note: cvm_instances column(s) ${unknown.join(", ")} are copied from the template row unchanged`);
+    const stored = Number((await query<{ n: string }>("SELECT COUNT(*) AS n FROM cvm_instances"))[0]!.n);
+    if (stored !== templateIds.length) throw new Error(`the database holds ${stored} instances, expected only the ${templateIds.length} templates`);
+
+    const rows = await query<PostgresTemplate>(
+      `SELECT seq::float8 AS seq, account_uin, region, instance_id, uuid, instance_name, zone, state, pending_state, private_ip, public_ip,
+              created_at::float8 AS created_at, doc, convert_from(view, 'UTF8') AS view
+         FROM cvm_instances WHERE instance_id = ANY($1)`,
+      [templateIds],
+    );
+    const byId = new Map(rows.map((r) => [r.instance_id, r]));
+    const templates = templateIds.map((id) => {
+      const row = byId.get(id);
+      if (row === undefined) throw new Error(`template instance ${id} is not in the database`);
+      if (row.pending_state !== null) throw new Error(`template instance ${id} is still in transition (${row.state} → ${row.pending_state}); it should have settled`);
+      return row;
+    });
+    const first = templates[0]!;
+    if (templates.some((t) => t.account_uin !== first.account_uin || t.region !== first.region)) throw new Error("the templates are not all of one account and region");
+
+    // The replacements, each checked on every template: [what, the template's text, where it must occur].
+    const T = templates.length;
+    const diskCount = (first.doc.match(/"DiskId":"disk-[a-z0-9]{8}"/g) ?? []).length;
+    const [tagsHead, tagsTail, ...extra] = JSON.stringify(instanceTags(0)).split(JSON.stringify(teamOf(0)));
+    if (tagsHead === undefined || tagsTail === undefined || extra.length > 0) throw new Error("instanceTags() must hold its team value once");
+    const templateValues = templates.map((t, ti) => {
+      const created = isoTime(t.created_at);
+      const olds = {
+        instance_id: member("InstanceId", t.instance_id),
+        uuid: member("Uuid", t.uuid),
+        name: member("InstanceName", t.instance_name),
+        private: member("PrivateIpAddresses", [t.private_ip]),
+        public: member("PublicIpAddresses", t.public_ip === null ? null : [t.public_ip]),
+        created: member("CreatedTime", created),
+        tags: member("Tags", instanceTags(ti)),
+        host: `"HostName":"${hostNamePrefix(t.private_ip)}`,
+      };
+      // Each once in the view (which shows them all); in the doc at most once (it holds some), Tags once.
+      for (const [what, text] of Object.entries(olds)) {
+        const inView = occurrences(t.view, text);
+        const inDoc = occurrences(t.doc, text);
+        if (inView !== 1 || inDoc > 1 || (what === "tags" && inDoc !== 1)) {
+          throw new Error(`${t.instance_id} holds ${text} ${inView} times in its view and ${inDoc} in its doc: bench/dataset.ts cannot clone it (${what})`);
+        }
+      }
+      const disks = [...t.doc.matchAll(/"DiskId":"(disk-[a-z0-9]{8})"/g)].map((m) => m[0]);
+      if (disks.length !== diskCount) throw new Error(`the templates have different numbers of disks (${disks.length} and ${diskCount})`);
+      for (const disk of disks) if (occurrences(t.doc, disk) !== 1 || occurrences(t.view, disk) !== 1) throw new Error(`${disk} is not once in the doc and once in the view of ${t.instance_id}`);
+      return { ti, seq: t.seq, ...olds, disks };
+    });
+    await query(
+      `CREATE TEMP TABLE bench_templates (ti integer PRIMARY KEY, seq bigint, instance_id text, uuid text, name text, private text, public text, created text, tags text, host text, disks text[])`,
+    );
+    for (const v of templateValues) {
+      await query("INSERT INTO bench_templates VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", [
+        v.ti, v.seq, v.instance_id, v.uuid, v.name, v.private, v.public, v.created, v.tags, v.host, v.disks,
+      ]);
+    }
+    // 8 base-36 digits, most significant first (the alphabet of src/products/cvm/ids.ts).
+    await query(`CREATE FUNCTION pg_temp.bench_b36(n bigint) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+      SELECT string_agg(substr('abcdefghijklmnopqrstuvwxyz0123456789', ((n / d) % 36)::integer + 1, 1), '' ORDER BY d DESC)
+        FROM unnest(ARRAY[78364164096, 2176782336, 60466176, 1679616, 46656, 1296, 36, 1]::bigint[]) AS d $$`);
+    await query(`CREATE FUNCTION pg_temp.bench_ip(n bigint) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+      SELECT (n >> 24) || '.' || ((n >> 16) & 255) || '.' || ((n >> 8) & 255) || '.' || (n & 255) $$`);
+
+    const maxSeq = Number((await query<{ s: number }>("SELECT MAX(seq)::float8 AS s FROM cvm_instances"))[0]!.s);
+    const lastCreatedAt = Math.max(...templates.map((t) => t.created_at));
+    const versionBase = randomInt(2 ** 47);
+    const idOffset = randomInt(ID_SPACE);
+    const diskOffset = randomInt(ID_SPACE);
+    const matching = Math.min(NAME_MATCHES, size);
+    const int = (n: number): string => {
+      if (!Number.isSafeInteger(n)) throw new Error(`${n} is not a safe integer`);
+      return `${n}::bigint`;
+    };
+    const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+    // Per clone (g.i its index, k its rank among the clones): the values CLONE_COLUMNS get.
+    const perClone = `
+      SELECT g.i - ${T} AS k,
+             'ins-' || pg_temp.bench_b36((${int(idOffset)} + (g.i - ${T}) * ${ID_STRIDE}) % ${int(ID_SPACE)}) AS instance_id,
+             gen_random_uuid()::text AS uuid,
+             'bench-' || lpad(g.i::text, 7, '0') || CASE WHEN g.i = 0 OR (g.i * ${matching}) / ${size} <> ((g.i - 1) * ${matching}) / ${size} THEN ${literal(`-${NAME_FRAGMENT}`)} ELSE '' END AS name,
+             ${int(CLONE_PRIVATE_BASE)} + ((g.i - ${T}) / 254) * 256 + 1 + (g.i - ${T}) % 254 AS private_n,
+             ${int(CLONE_PUBLIC_BASE)} + ((g.i - ${T}) / 254) * 256 + 1 + (g.i - ${T}) % 254 AS public_n,
+             ${int(lastCreatedAt + 1)} + (g.i - ${T}) / ${CLONES_PER_MS} AS created_at,
+             'team-' || lpad((g.i % ${TEAMS})::text, 2, '0') AS team`;
+    const derived = `
+      SELECT pg_temp.bench_ip(c.private_n) AS private_ip,
+             CASE WHEN t.public_ip IS NULL THEN NULL ELSE pg_temp.bench_ip(c.public_n) END AS public_ip,
+             to_char(to_timestamp((c.created_at / 1000)::float8) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_text,
+             ARRAY(SELECT '"DiskId":"disk-' || pg_temp.bench_b36((${int(diskOffset)} + (c.k * ${Math.max(1, diskCount)} + j) * ${ID_STRIDE}) % ${int(ID_SPACE)}) || '"'
+                     FROM generate_series(0, ${diskCount - 1}) AS j ORDER BY j) AS disks`;
+    const json = (value: string): string => `'"' || ${value} || '"'`;
+    /** The replacements, in the doc and in the view alike: [the template's text, the clone's text] as SQL. */
+    const replacements: Array<[string, string]> = [
+      ["tt.instance_id", `'"InstanceId":' || ${json("c.instance_id")}`],
+      ["tt.uuid", `'"Uuid":' || ${json("c.uuid")}`],
+      ["tt.name", `'"InstanceName":' || ${json("c.name")}`],
+      ["tt.private", `'"PrivateIpAddresses":[' || ${json("d.private_ip")} || ']'`],
+      ["tt.public", `'"PublicIpAddresses":' || CASE WHEN d.public_ip IS NULL THEN 'null' ELSE '[' || ${json("d.public_ip")} || ']' END`],
+      ["tt.created", `'"CreatedTime":' || ${json("d.created_text")}`],
+      ["tt.tags", `'"Tags":' || ${literal(tagsHead)} || ${json("c.team")} || ${literal(tagsTail)}`],
+      ["tt.host", `'"HostName":"VM-' || ((c.private_n >> 8) & 255) || '-' || (c.private_n & 255) || '-'`],
+      ...Array.from({ length: diskCount }, (_, j): [string, string] => [`tt.disks[${j + 1}]`, `d.disks[${j + 1}]`]),
+    ];
+    const replaced = (text: string): string => replacements.reduce((inner, [from, to]) => `replace(${inner}, ${from}, ${to})`, text);
+    const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+    const values: Record<CloneColumn, string> = {
+      seq: `${int(maxSeq + 1)} + c.k`,
+      instance_id: "c.instance_id",
+      uuid: "c.uuid",
+      private_ip: "d.private_ip",
+      public_ip: "d.public_ip",
+      instance_name: "c.name",
+      created_at: "c.created_at",
+      doc: replaced("t.doc"),
+      view: `convert_to(${replaced("convert_from(t.view, 'UTF8')")}, 'UTF8')`,
+      view_version: `${int(versionBase)} + c.k`,
+    };
+    const cloneColumns: ReadonlySet<string> = new Set(CLONE_COLUMNS);
+    const insert = `
+      INSERT INTO cvm_instances (${columns.map(quote).join(", ")})
+        SELECT ${columns.map((name) => (cloneColumns.has(name) ? values[name as CloneColumn] : `t.${quote(name)}`)).join(",\n               ")}
+          FROM generate_series($1::bigint, $2::bigint) AS g(i)
+          JOIN bench_templates tt ON tt.ti = g.i % ${T}
+          JOIN cvm_instances t ON t.seq = tt.seq
+          CROSS JOIN LATERAL (${perClone}) AS c
+          CROSS JOIN LATERAL (${derived}) AS d`;
+
+    let lastReport = performance.now();
+    for (let from = T; from < size; from += BATCH) {
+      const to = Math.min(size, from + BATCH);
+      await query("BEGIN");
+      await query(insert, [from, to - 1]);
+      await query("COMMIT");
+      if (performance.now() - lastReport > 10_000) {
+        lastReport = performance.now();
+        progress(`  cloned ${to.toLocaleString("en")} of ${size.toLocaleString("en")} instances (${((lastReport - started) / 1000).toFixed(0)} s)`);
+      }
+    }
+    // RunInstances after this (the mixed load) takes seqs past the clones'.
+    await query("SELECT setval(pg_get_serial_sequence('cvm_instances', 'seq'), (SELECT MAX(seq) FROM cvm_instances))");
+    await query("VACUUM (ANALYZE)");
+
+    const ids = (await query<{ instance_id: string }>("SELECT instance_id FROM cvm_instances ORDER BY seq")).map((r) => r.instance_id);
+    if (ids.length !== size) throw new Error(`after cloning the database holds ${ids.length} instances, expected ${size}`);
+    templates.forEach((t, i) => {
+      if (ids[i] !== t.instance_id) throw new Error(`the templates are not first in seq order (${ids[i]} at ${i}, expected ${t.instance_id})`);
+    });
+    const states: string[] = [];
+    const byZoneAndState = new Map<string, number>();
+    const byState = new Map<string, number>();
+    let nameMatchCount = 0;
+    let tagMatchCount = 0;
+    for (let index = 0; index < size; index++) {
+      const template = templates[index % T]!;
+      states.push(template.state);
+      const key = zoneAndState(template.zone, template.state);
+      byZoneAndState.set(key, (byZoneAndState.get(key) ?? 0) + 1);
+      byState.set(template.state, (byState.get(template.state) ?? 0) + 1);
+      if (nameMatches(index, size)) nameMatchCount++;
+      if (teamOf(index) === TAG_VALUE) tagMatchCount++;
+    }
+    return {
+      ids,
+      states,
+      counts: { total: size, byZoneAndState, byState, nameMatches: nameMatchCount, tagMatches: tagMatchCount },
+      cloneSeconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await client.end();
+  }
+}

@@ -89,7 +89,7 @@ function serverUser() {
 }
 
 /** A port on 127.0.0.1 that nothing listens on now. */
-function freePort() {
+export function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();

@@ -31,6 +31,7 @@ const KNOWN_KINDS = [
   "consumer-jest",
   "consumer-node-test",
   "postgres",
+  "cluster",
 ] as const;
 
 /** The kinds this file runs. */
