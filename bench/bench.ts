@@ -2,7 +2,7 @@
 // server do not share an event loop), seeds instances, then drives signed TC3 POST requests over loopback
 // and reports throughput and latency per case, at c16 and c1.
 //
-//   npm run bench -- [--seconds N] [--count N] [--warmup S] [--scenarios describe,run,filters,mixed] [--cases LIST] [--sizes 1000,10000]
+//   npm run bench -- [--seconds N] [--count N] [--warmup S] [--scenarios describe,run,filters,mixed,signed-read] [--cases LIST] [--sizes 1000,10000]
 //                    [--database sqlite|postgres] [--nodes N] [--source]
 //
 // The cases run on two kinds of store:
@@ -29,7 +29,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DATABASE_FILE } from "../src/store/sqlite.js";
-import { IMAGE_ID, INSTANCE_TYPE, ROOT, ZONES, pick, seededRandom, type Random } from "../test/crash/harness.js";
+import { IMAGE_ID, INSTANCE_TYPE, ROOT, SECRET_KEY, ZONES, pick, seededRandom, type Random } from "../test/crash/harness.js";
 import { optionsOrExit, positiveNumber } from "../test/helpers/cli-options.js";
 import {
   isObject,
@@ -90,15 +90,23 @@ const TARGET_SEARCH_RPS_1M = 1000;
 const TARGET_LAST_PAGE_RATIO = 0.5;
 const TARGET_MIXED_RPS = 2000;
 const TARGET_MIXED_P99_MS = 50;
+/** A small signed read, against a bare node:http server that verifies TC3 and answers a fixed envelope. */
+const TARGET_SIGNED_READ_RATIO = 0.4;
 
 // ---------------------------------------------------------------------------------------------------
 // Cases and options
 
 const FILTER_CASES = ["zone-state", "state", "ids-3", "ids-100", "name", "tag", "last-page", "first-page"] as const;
-const CASES = ["describe", "run", ...FILTER_CASES, "mixed"] as const;
+const CASES = ["describe", "run", ...FILTER_CASES, "mixed", "signed-read", "bare-tc3"] as const;
 type CaseName = (typeof CASES)[number];
 type FilterCaseName = (typeof FILTER_CASES)[number];
-const SCENARIOS: Record<string, readonly CaseName[]> = { describe: ["describe"], run: ["run"], filters: FILTER_CASES, mixed: ["mixed"] };
+const SCENARIOS: Record<string, readonly CaseName[]> = {
+  describe: ["describe"],
+  run: ["run"],
+  filters: FILTER_CASES,
+  mixed: ["mixed"],
+  "signed-read": ["signed-read", "bare-tc3"],
+};
 
 const isCase = (name: string): name is CaseName => (CASES as readonly string[]).includes(name);
 const isFilterCase = (name: CaseName): name is FilterCaseName => (FILTER_CASES as readonly string[]).includes(name);
@@ -116,6 +124,8 @@ const CASE_REQUESTS: Record<CaseName, string> = {
   "last-page": `DescribeInstances, no filter, Offset = TotalCount - ${DESCRIBE_LIMIT}`,
   "first-page": "DescribeInstances, no filter, Offset 0 (the describe request, on the cloned disk store)",
   mixed: `${MIXED_SIZE.toLocaleString("en")} instances: 80% DescribeInstances (random filter, Limit=${MIXED_LIMIT}), 10% RunInstances (1), 10% StopInstances/StartInstances`,
+  "signed-read": "DescribeInstancesStatus on an empty account (in-memory store), run in turn with bare-tc3",
+  "bare-tc3": "the same request to bench/bare-tc3.ts: node:http, TC3 verified, a fixed envelope (the floor signed-read is judged against)",
 };
 
 interface Options {
@@ -134,7 +144,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --seconds N            measured duration of each case (default 5)
   --count N              measure a fixed number of requests per case instead of a duration
   --warmup S             warm-up seconds before each case (default: 20% of --seconds, 0.5 to 2)
-  --scenarios LIST       groups of cases: describe, run, filters, mixed (default all four)
+  --scenarios LIST       groups of cases: describe, run, filters, mixed, signed-read (default all)
   --cases LIST           cases by name, added to those of --scenarios (given alone: only these)
   --sizes LIST           instances stored for the DescribeInstances cases (default 1000,10000; up to 1000000)
   --database ENGINE      sqlite (default: a data dir, or in memory) or postgres (a new database on a
@@ -410,6 +420,37 @@ class PostgresRun {
 }
 
 /** The server flags every store gets (the nodes' --database and --port come from scripts/cluster.mjs). */
+/** bench/bare-tc3.ts in a process of its own, on a free port, with the key the load signs with. */
+async function startBareTc3(): Promise<ServerProcess> {
+  const port = await freePort();
+  const args = ["--import", "tsx", join(ROOT, "bench", "bare-tc3.ts"), String(port), SECRET_KEY];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_ENV: "production" } });
+  const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
+  const server: ServerProcess = {
+    host: "127.0.0.1",
+    port,
+    command: `node --import tsx bench/bare-tc3.ts ${port} <key>`,
+    nodePids: child.pid === undefined ? [] : [child.pid],
+    proxyPid: undefined,
+    kill: () => void child.kill("SIGKILL"),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+      liveServers.delete(server);
+    },
+  };
+  liveServers.add(server);
+  await new Promise<void>((resolveReady, reject) => {
+    let stdout = "";
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      if (stdout.includes("bare ready on")) resolveReady();
+    });
+    child.once("exit", (code) => reject(new Error(`bench/bare-tc3.ts exited (${code}) before it was ready: ${stdout}`)));
+  });
+  return server;
+}
+
 const NODE_FLAGS = ["--rate-limits", "off", "--timing", "instant", "--log-level", "silent", "--instance-quota", "1000000"];
 
 /** `count` tclocal nodes on the database at `databaseUrl`; with more than one, HAProxy in front of them on a free port. */
@@ -694,6 +735,11 @@ function runCheck(count: number, created?: string[]): Check {
 /** The size of the page DescribeInstances answers when `total` instances match. */
 const pageSize = (total: number, limit: number, offset: number): number => Math.max(0, Math.min(limit, total - offset));
 
+/** DescribeInstancesStatus of an empty account: no instance, no error. */
+function describeStatusCheck(): Check {
+  return (response) => (response["TotalCount"] === 0 && Array.isArray(response["InstanceStatusSet"]) ? undefined : `unexpected answer ${JSON.stringify(response).slice(0, 200)}`);
+}
+
 function describeCheck(total: number, limit: number, offset = 0): Check {
   const expectedPage = pageSize(total, limit, offset);
   return (response) => {
@@ -897,6 +943,30 @@ class Bench {
       return row;
     } finally {
       client.close();
+    }
+  }
+
+  // --- signed-read: tclocal's smallest signed read, and the same request to a bare TC3 server, in turn
+
+  async signedReadCases(): Promise<void> {
+    if (!this.opts.cases.has("signed-read") && !this.opts.cases.has("bare-tc3")) return;
+    progress("signed read: starting tclocal (in memory) and bench/bare-tc3.ts ...");
+    const tclocal = await startTclocal(this.opts.forceSource, undefined);
+    const bare = await startBareTc3();
+    progress(this.describeServer(tclocal));
+    progress(this.describeServer(bare));
+    const body = Buffer.from("{}");
+    const check = describeStatusCheck();
+    try {
+      // Two rounds, each server in turn, so that both meet the machine in the same states.
+      for (let round = 0; round < 2; round++) {
+        for (const c of CONCURRENCIES) {
+          await this.measureCase(tclocal, "signed-read", 0, 0, c, (client) => client.call("DescribeInstancesStatus", body, check));
+          await this.measureCase(bare, "bare-tc3", 0, 0, c, (client) => client.call("DescribeInstancesStatus", body, check));
+        }
+      }
+    } finally {
+      await Promise.all([tclocal.stop(), bare.stop()]);
     }
   }
 
@@ -1269,6 +1339,10 @@ function judge(rows: readonly Row[]): string[] {
   atLeast("tag", 1_000_000, TARGET_SEARCH_RPS_1M, `tag filter (${TAG_SHARE * 100}% match) @1M c16`, "--cases tag and 1000000 in --sizes");
   ratio("InstanceIds ×100 c16 ratio @1M / @10k", at("ids-100", 1_000_000), at("ids-100", 10_000), TARGET_SCALE_RATIO, "ids-100 with 10000 and 1000000 in --sizes");
   ratio("last page / first page @1M c16", at("last-page", 1_000_000), at("first-page", 1_000_000), TARGET_LAST_PAGE_RATIO, "last-page and first-page with 1000000 in --sizes");
+  // The two servers ran in turn, twice: the better round of each.
+  const best = (caseName: CaseName): Row | undefined =>
+    rows.filter((r) => r.caseName === caseName && r.concurrency === 16).sort((a, b) => rps(b.result) - rps(a.result))[0];
+  ratio("signed read / bare TC3 server c16", best("signed-read"), best("bare-tc3"), TARGET_SIGNED_READ_RATIO, "--scenarios signed-read");
   const mixed = at("mixed", MIXED_SIZE);
   if (mixed) {
     const value = rps(mixed.result);
@@ -1316,6 +1390,7 @@ async function main(): Promise<number> {
   try {
     await bench.inMemoryCases();
     await bench.clonedStoreCases();
+    await bench.signedReadCases();
   } catch (error) {
     failure = error;
   } finally {
