@@ -25,6 +25,7 @@ import { createCvm } from "./products/cvm/index.js";
 import { createSts } from "./products/sts/index.js";
 import { AccountRepository, type Account } from "./store/accounts.js";
 import { RateBucketRepository } from "./store/rate-buckets.js";
+import { SignatureUseRepository } from "./store/signature-uses.js";
 import { ACCOUNTS_LOCK, openStore, type Store } from "./store/store.js";
 
 /** The largest request head (request line and headers) accepted. */
@@ -188,7 +189,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ),
     ...(store.shared ? { syncClock: () => store.read((sql) => loadClock(sql, clock)) } : {}),
     verifySignatures: options.verifySignatures,
-    ...(options.signatureReuse === "refuse" ? { reuseGuard: new SignatureReuseGuard(SIGNATURE_WINDOW_SECONDS) } : {}),
+    ...(options.signatureReuse === "refuse"
+      ? {
+          reuseGuard: new SignatureReuseGuard(
+            SIGNATURE_WINDOW_SECONDS,
+            store.shared ? (signature, use, expiresAt, now) => store.read((sql) => new SignatureUseRepository(sql).firstUse(signature, use, expiresAt, now)) : undefined,
+          ),
+        }
+      : {}),
     defaultAccount,
   });
 

@@ -217,7 +217,7 @@ async function authenticateTc3(req: Extract<SignedRequest, { kind: "TC3" }>, sto
   }
   if (reuseGuard) {
     const use = { action: req.headers["x-tc-action"] ?? "", region: req.headers["x-tc-region"] ?? "", version: req.headers["x-tc-version"] ?? "" };
-    const first = reuseGuard.check(auth.signature, use, seconds, now);
+    const first = await reuseGuard.check(auth.signature, use, seconds, now);
     if (first) {
       signatureFailure({
         en: `This signature was already used for ${first.action} in region \`${first.region}\` (version ${first.version}); this request is ${use.action} in region \`${use.region}\` (version ${use.version}). With --signature-reuse refuse, a signature that does not sign X-TC-Action, X-TC-Region and X-TC-Version serves one action, region and version only.`,

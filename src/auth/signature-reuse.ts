@@ -17,26 +17,34 @@ export interface SignatureUse {
 /** How many signatures are remembered at most; past it the oldest are forgotten first. */
 const MAX_REMEMBERED = 200_000;
 
+/**
+ * First uses kept outside this process (in a database that several nodes share): records `use` as the first
+ * use of `signature` unless one is recorded and unexpired, and answers the first use.
+ */
+export type SharedFirstUses = (signature: string, use: SignatureUse, expiresAt: number, now: number) => Promise<SignatureUse>;
+
 export class SignatureReuseGuard {
   /** signature → its first use and when it stops being accepted (ms); in insertion order, which is about expiry order. */
   private readonly uses = new Map<string, { use: SignatureUse; expiresAt: number }>();
 
   /** `windowSeconds`: a signature is accepted while its timestamp is within this of the server's time. */
-  constructor(private readonly windowSeconds: number) {}
+  constructor(
+    private readonly windowSeconds: number,
+    private readonly shared?: SharedFirstUses,
+  ) {}
 
   /**
    * Records the first use of a verified signature made at `timestampSeconds`, and returns that first use when
    * this one differs from it (the caller refuses the request); undefined when the request may go on.
    */
-  check(signature: string, use: SignatureUse, timestampSeconds: number, now: number): SignatureUse | undefined {
+  check(signature: string, use: SignatureUse, timestampSeconds: number, now: number): SignatureUse | undefined | Promise<SignatureUse | undefined> {
+    const expiresAt = (timestampSeconds + this.windowSeconds) * 1000;
+    if (this.shared) return this.shared(signature, use, expiresAt, now).then((first) => (sameUse(first, use) ? undefined : first));
     this.forgetExpired(now);
     const first = this.uses.get(signature);
-    if (first !== undefined) {
-      const same = first.use.action === use.action && first.use.region === use.region && first.use.version === use.version;
-      return same ? undefined : first.use;
-    }
+    if (first !== undefined) return sameUse(first.use, use) ? undefined : first.use;
     if (this.uses.size >= MAX_REMEMBERED) this.uses.delete(this.uses.keys().next().value!);
-    this.uses.set(signature, { use, expiresAt: (timestampSeconds + this.windowSeconds) * 1000 });
+    this.uses.set(signature, { use, expiresAt });
     return undefined;
   }
 
@@ -46,4 +54,8 @@ export class SignatureReuseGuard {
       this.uses.delete(signature);
     }
   }
+}
+
+function sameUse(a: SignatureUse, b: SignatureUse): boolean {
+  return a.action === b.action && a.region === b.region && a.version === b.version;
 }

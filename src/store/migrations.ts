@@ -101,6 +101,29 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: "core/5",
+    description: "the first use of each TC3 signature (--signature-reuse refuse), shared by every node of a database (PostgreSQL)",
+    sql: `
+      CREATE TABLE signature_uses (
+        signature  TEXT PRIMARY KEY,
+        action     TEXT NOT NULL,
+        region     TEXT NOT NULL,
+        version    TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+    postgres: `
+      CREATE TABLE signature_uses (
+        signature  TEXT COLLATE "C" PRIMARY KEY,
+        action     TEXT NOT NULL,
+        region     TEXT NOT NULL,
+        version    TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX signature_uses_expiry ON signature_uses(expires_at);
+    `,
+  },
 ];
 
 /**

@@ -126,7 +126,7 @@ export interface RawResponse {
 
 /** One raw HTTP request, for the shapes the SDK cannot produce. `target` may be absolute-form. */
 export function rawRequest(
-  server: TestServer,
+  server: Reachable,
   options: { method?: string; target?: string; headers?: Record<string, string>; body?: string | Buffer },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {

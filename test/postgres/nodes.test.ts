@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabaseUrl } from "../helpers/postgres.js";
 import { startNode, type Node } from "../helpers/nodes.js";
-import { adminRequest, cvmClient, sleep, type SdkError } from "../helpers/server.js";
+import { adminRequest, cvmClient, errorOf, okOf, rawRequest, signTc3Post, sleep, type SdkError } from "../helpers/server.js";
 
 const ZONE = "ap-guangzhou-3";
 const QUOTA = 37;
@@ -127,5 +127,38 @@ describe("three nodes on one PostgreSQL database", () => {
     expect(ok).toBeGreaterThanOrEqual(5);
     expect(ok).toBeLessThanOrEqual(6);
     expect(outcomes.filter((o) => o !== "Success").every((o) => o === "RequestLimitExceeded")).toBe(true);
+  });
+});
+
+describe("--signature-reuse refuse on two nodes of one database", () => {
+  let strict: Node[] = [];
+  beforeAll(async () => {
+    const url = await testDatabaseUrl();
+    for (let i = 0; i < 2; i++) strict.push(await startNode(url, ["--signature-reuse", "refuse"]));
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(strict.map((n) => n.stop()));
+    strict = [];
+  });
+
+  it("a signature used on one node cannot be replayed on the other for another action; the same request again is a retry", async () => {
+    const timestamp = Math.floor(Date.now() / 1000);
+    const body = "{}";
+    // The official signer signs the host without its port: the signature is good for both nodes.
+    const headers = (node: Node, action: string) => ({
+      host: `127.0.0.1:${node.port}`,
+      "content-type": "application/json",
+      "x-tc-action": action,
+      "x-tc-version": "2017-03-12",
+      "x-tc-region": "ap-guangzhou",
+      "x-tc-timestamp": String(timestamp),
+      authorization: signTc3Post(node, body, timestamp),
+    });
+    expect(okOf(await rawRequest(strict[0]!, { headers: headers(strict[0]!, "DescribeZones"), body })).TotalCount).toBe(6);
+    expect(okOf(await rawRequest(strict[0]!, { headers: headers(strict[0]!, "DescribeZones"), body })).TotalCount).toBe(6);
+    // Node 1 has never seen this signature itself: only the database knows its first use.
+    const replayed = errorOf(await rawRequest(strict[1]!, { headers: headers(strict[1]!, "DescribeRegions"), body }));
+    expect(replayed.Code).toBe("AuthFailure.SignatureFailure");
+    expect(replayed.Message).toContain("already used for DescribeZones in region `ap-guangzhou` (version 2017-03-12)");
   });
 });
