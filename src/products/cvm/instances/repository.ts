@@ -307,7 +307,9 @@ export class InstanceRepository {
 
   /** How many instances of a charge type the account has in a zone (for quotas). */
   async countInZone(zone: string, chargeType: string): Promise<number> {
-    return (await this.sql.value<number>("SELECT COUNT(*) FROM cvm_instances WHERE account_uin = ? AND region = ? AND zone = ? AND charge_type = ?", [
+    // From the facets the triggers keep (every instance is in one): a sum of a few rows, where counting the
+    // instances took a time that grew with them.
+    return (await this.sql.value<number>("SELECT COALESCE(SUM(n), 0) FROM cvm_instance_facets WHERE account_uin = ? AND region = ? AND zone = ? AND charge_type = ?", [
       this.account,
       this.region,
       zone,
