@@ -49,7 +49,7 @@ class StatementNames {
   }
 }
 
-export function numberPlaceholders(sql: string): string {
+function numberPlaceholders(sql: string): string {
   let n = 0;
   let out = "";
   let quote: string | undefined;

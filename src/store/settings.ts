@@ -4,12 +4,6 @@ import type { Sql } from "./sql.js";
 export class SettingsRepository {
   constructor(private readonly sql: Sql) {}
 
-  /** A JSON setting, or undefined. */
-  async get(key: string): Promise<unknown> {
-    const value = await this.text(key);
-    return value === undefined ? undefined : (JSON.parse(value) as unknown);
-  }
-
   /** A setting's JSON text as stored, or undefined. */
   text(key: string): Promise<string | undefined> {
     return this.sql.value<string>("SELECT value FROM settings WHERE key = ?", [key]);

@@ -193,11 +193,6 @@ export class SqliteSql implements Sql {
     return statement;
   }
 
-  /** The same reads, synchronously, for the engine-specific code of this module's callers (migrations, tests). */
-  allSync<Row>(text: string, params: readonly unknown[] = []): Row[] {
-    return this.statement(text, "object").all(...params) as Row[];
-  }
-
   all<Row extends object>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
     return settled(() => this.statement(text, "object").all(...params) as Row[]);
   }
